@@ -1,0 +1,56 @@
+/** Layering, checked in CI: the domain is pure; each library lives in one adapter. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'src/domain imports nothing but itself: no Node, no I/O library, no adapter.',
+      severity: 'error',
+      from: { path: '^src/domain' },
+      to: { pathNot: '^src/domain' },
+    },
+    {
+      name: 'ports-are-types',
+      severity: 'error',
+      from: { path: '^src/ports' },
+      to: { pathNot: '^src/(ports|domain)' },
+    },
+    {
+      name: 'pg-only-in-postgres-adapter',
+      severity: 'error',
+      from: { pathNot: '^src/adapters/postgres' },
+      to: { path: 'node_modules/(pg|node-pg-migrate)/' },
+    },
+    {
+      name: 'ioredis-only-in-redis-adapter',
+      severity: 'error',
+      from: { pathNot: '^src/adapters/redis' },
+      to: { path: 'node_modules/ioredis/' },
+    },
+    {
+      name: 'ws-only-in-ari-adapter-and-simulator',
+      severity: 'error',
+      from: { pathNot: '^src/(adapters/ari|simulator)' },
+      to: { path: 'node_modules/ws/' },
+    },
+    {
+      name: 'fastify-only-in-http',
+      severity: 'error',
+      from: { pathNot: '^src/(http|app\\.ts)' },
+      to: { path: 'node_modules/(fastify|@fastify)/' },
+    },
+    {
+      name: 'simulator-is-not-used-by-the-product',
+      comment: 'Only the demo office and tests start the simulator.',
+      severity: 'error',
+      from: { path: '^src', pathNot: '^src/(simulator|demo)' },
+      to: { path: '^src/simulator' },
+    },
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

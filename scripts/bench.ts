@@ -1,0 +1,276 @@
+/**
+ * npm run bench [-- --json] [-- --quick]
+ *
+ * Measures Switchboard against the simulator in one run: Switchboard runs as its own process
+ * (as in production); the simulator runs here and timestamps, on one clock, the moment it emits
+ * an event and the moment an originate request reaches it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { startAsteriskSimulator, type AsteriskSimulator } from '../src/simulator';
+import { createPostgres, migrate } from '../src/adapters/postgres';
+import { measureAsaAgainstErlangC } from './bench/erlang-c';
+
+const args = new Set(process.argv.slice(2));
+const asJson = args.has('--json');
+const quick = args.has('--quick');
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RECEPTIONISTS = 300;
+const DID = '5035550100';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const say = (msg: string) => {
+  if (!asJson) process.stderr.write(msg + '\n');
+};
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+interface Probe {
+  /** inbound channel id -> hrtime (ns) its StasisStart was sent */
+  stasisStartAt: Map<string, bigint>;
+  /** call id -> hrtime (ns) of the first originate for it */
+  originateAt: Map<string, bigint>;
+  /** endpoint -> hrtime (ns) of the latest originate to it */
+  originateToEndpointAt: Map<string, bigint>;
+}
+
+function attachProbe(sim: AsteriskSimulator): Probe {
+  const probe: Probe = { stasisStartAt: new Map(), originateAt: new Map(), originateToEndpointAt: new Map() };
+  sim.onEvent((event: any) => {
+    if (event.type === 'StasisStart' && event.args?.[0] === 'inbound') probe.stasisStartAt.set(event.channel.id, process.hrtime.bigint());
+  });
+  sim.onOriginate((req: { channelId: string; endpoint: string; appArgs?: string }, atNs: bigint) => {
+    const callId = (req.appArgs ?? '').split(',')[1];
+    if (callId && !probe.originateAt.has(callId)) probe.originateAt.set(callId, atNs);
+    probe.originateToEndpointAt.set(req.endpoint, atNs);
+  });
+  return probe;
+}
+
+async function main(): Promise<void> {
+  const tag = randomBytes(3).toString('hex');
+  const schema = `bench_${tag}`;
+  const prefix = `sbbench:${tag}:`;
+  const sim = await startAsteriskSimulator({ port: 0, stasisApp: 'switchboard', bridgeDestroyDelayMs: 50 });
+  const probe = attachProbe(sim);
+  const logger = pino({ level: 'silent' });
+
+  await migrate({ databaseUrl: DATABASE_URL, schema });
+  const store = await createPostgres({ databaseUrl: DATABASE_URL, schema, logger });
+  await store.directoryAdmin.upsertClient({
+    id: 'bench',
+    name: 'Bench Client',
+    greeting: 'Hello',
+    mohClass: 'default',
+    holdPrompt: null,
+    announcePosition: false,
+    priorityTier: 0,
+    maxWaitSeconds: 0,
+    overflow: { kind: 'announcement', media: 'sound:goodbye' },
+    numbers: [DID],
+  });
+  const phones: string[] = [];
+  for (let i = 1; i <= RECEPTIONISTS; i++) {
+    const id = `b${i}`;
+    phones.push(id);
+    sim.setPhone(id, { kind: 'answer', afterMs: 5 });
+    await store.directoryAdmin.upsertReceptionist({ id, name: id, endpoint: `PJSIP/${id}`, groupId: 'bench', wrapUpSeconds: 0, ringTimeoutSeconds: 15, maxMissedOffers: 99 });
+  }
+  await store.close();
+
+  const httpPort = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      ASTERISK_ARI_URL: sim.url,
+      ASTERISK_ARI_USER: 'asterisk',
+      ASTERISK_ARI_PASSWORD: 'asterisk',
+      DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      HTTP_PORT: String(httpPort),
+      LOG_LEVEL: 'error',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (await res.json().catch(() => null)) as any };
+  };
+  const results: Record<string, unknown> = {};
+  try {
+    for (let i = 0; i < 200; i++) {
+      const ok = await api('GET', '/health/ready').then((r) => r.status === 200, () => false);
+      if (ok) break;
+      await sleep(100);
+    }
+    for (const id of phones) await api('PUT', `/api/receptionists/${id}/presence`, { state: 'available' });
+    say(`Switchboard pid ${child.pid} ready; ${RECEPTIONISTS} receptionists logged in`);
+    results.rss_mb_idle = +rssMb(child.pid!).toFixed(1);
+
+    // --- routing: a caller arrives and a receptionist is free --------------------------------
+    const routeAtRate = async (rate: number, seconds: number, talkMs: number) => {
+      const ids: string[] = [];
+      const start = Date.now();
+      let placed = 0;
+      while (Date.now() - start < seconds * 1000) {
+        const due = Math.floor(((Date.now() - start) / 1000) * rate);
+        while (placed < due) {
+          const { channelId } = sim.placeCall({ did: DID, callerName: 'Bench Caller', callerNumber: '5035551234' });
+          ids.push(channelId);
+          placed++;
+          setTimeout(() => {
+            if (sim.channel(channelId)?.alive) sim.hangupCaller(channelId);
+          }, talkMs).unref();
+        }
+        await sleep(2);
+      }
+      await sleep(talkMs + 500);
+      const latencies = ids
+        .map((id) => {
+          const t0 = probe.stasisStartAt.get(id);
+          const t1 = probe.originateAt.get(id);
+          return t0 && t1 ? Number(t1 - t0) / 1e6 : NaN;
+        })
+        .filter((v) => Number.isFinite(v));
+      return { latencies, placed: ids.length };
+    };
+
+    const routing = await routeAtRate(200, quick ? 3 : 10, 400);
+    results.routing_p50_ms = +percentile(routing.latencies, 50).toFixed(3);
+    results.routing_p99_ms = +percentile(routing.latencies, 99).toFixed(3);
+    results.routing_samples = routing.latencies.length;
+    say(`routing at 200 calls/s: p50 ${results.routing_p50_ms} ms, p99 ${results.routing_p99_ms} ms (${routing.latencies.length} calls)`);
+
+    let sustained = 0;
+    const rates: Record<string, number> = {};
+    for (const rate of quick ? [200, 400] : [100, 200, 300, 400, 600, 800]) {
+      const r = await routeAtRate(rate, quick ? 2 : 5, 250);
+      const p99 = percentile(r.latencies, 99);
+      rates[String(rate)] = +p99.toFixed(3);
+      say(`  ${rate} calls/s: routing p99 ${p99.toFixed(3)} ms (${r.latencies.length} routed of ${r.placed})`);
+      if (p99 <= 5 && r.latencies.length >= r.placed * 0.99) sustained = rate;
+      else break;
+    }
+    results.calls_per_s = sustained;
+    results.routing_p99_ms_by_rate = rates;
+
+    // --- dispatch: 1,000 callers wait, 300 receptionists busy; one frees up ------------------
+    for (let i = 0; i < RECEPTIONISTS + 1000; i++) {
+      sim.placeCall({ did: DID, callerName: 'Waiting Caller', callerNumber: '5035559999' });
+      if (i % 50 === 0) await sleep(5);
+    }
+    for (let i = 0; i < 300; i++) {
+      const q = await api('GET', '/api/queue');
+      if (q.body?.waiting?.length >= 1000) break;
+      await sleep(100);
+    }
+    const waitingNow = (await api('GET', '/api/queue')).body?.waiting?.length;
+    say(`dispatch stage: ${waitingNow} callers waiting, ${RECEPTIONISTS} receptionists on calls`);
+    const dispatch: number[] = [];
+    for (let i = 0; i < (quick ? 50 : 300); i++) {
+      const phone = phones[i % phones.length];
+      const endpoint = `PJSIP/${phone}`;
+      const before = probe.originateToEndpointAt.get(endpoint);
+      const t0 = process.hrtime.bigint();
+      sim.phoneHangup(phone);
+      for (let k = 0; k < 200; k++) {
+        const t1 = probe.originateToEndpointAt.get(endpoint);
+        if (t1 && t1 !== before && t1 > t0) {
+          dispatch.push(Number(t1 - t0) / 1e6);
+          break;
+        }
+        await sleep(1);
+      }
+      await sleep(10);
+    }
+    results.dispatch_p50_ms = +percentile(dispatch, 50).toFixed(3);
+    results.dispatch_p99_ms = +percentile(dispatch, 99).toFixed(3);
+    say(`dispatch with ${waitingNow} waiting: p50 ${results.dispatch_p50_ms} ms, p99 ${results.dispatch_p99_ms} ms (${dispatch.length} samples)`);
+
+    // --- memory: 10,000 concurrent calls ------------------------------------------------------
+    for (const id of phones) sim.phoneHangup(id);
+    for (const ch of sim.channels()) if (ch.alive) sim.hangupCaller(ch.id);
+    await sleep(1000);
+    for (const id of phones) await api('PUT', `/api/receptionists/${id}/presence`, { state: 'paused', reason: 'bench' });
+    const target = quick ? 2000 : 10_000;
+    for (let i = 0; i < target; i++) {
+      sim.placeCall({ did: DID, callerName: 'Memory Caller', callerNumber: '5035558888' });
+      if (i % 100 === 0) await sleep(20);
+    }
+    for (let i = 0; i < 600; i++) {
+      const q = await api('GET', '/api/queue');
+      if (q.body?.waiting?.length >= target) break;
+      await sleep(200);
+    }
+    await sleep(1000);
+    const rss = rssMb(child.pid!);
+    results[quick ? 'rss_mb_2k' : 'rss_mb_10k'] = +rss.toFixed(1);
+    say(`resident memory with ${target} concurrent calls: ${rss.toFixed(1)} MiB`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await sim.close();
+    const pool = new pg.Pool({ connectionString: DATABASE_URL });
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await pool.end();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  }
+
+  // --- the queue against Erlang C: a simulated day through the real Switchboard class -------
+  const asa = await measureAsaAgainstErlangC({ occupancies: [0.7, 0.85, 0.95] });
+  results.asa_ratio_erlang_c = Object.fromEntries(Object.entries(asa).map(([k, v]) => [k, +v.ratio.toFixed(3)]));
+  results.asa_detail = asa;
+
+  if (asJson) {
+    process.stdout.write(JSON.stringify(results) + '\n');
+  } else {
+    const rows: Array<[string, string, string]> = [
+      ['routing_p50_ms', String(results.routing_p50_ms), ''],
+      ['routing_p99_ms', String(results.routing_p99_ms), '<= 5'],
+      ['dispatch_p99_ms', String(results.dispatch_p99_ms), '<= 5'],
+      ['calls_per_s', String(results.calls_per_s), '>= 200'],
+      ...Object.entries(results.asa_ratio_erlang_c as Record<string, number>).map(([k, v]) => [`asa_ratio_erlang_c[${k}]`, String(v), '1.00 +/- 0.05'] as [string, string, string]),
+      [quick ? 'rss_mb_2k' : 'rss_mb_10k', String(results[quick ? 'rss_mb_2k' : 'rss_mb_10k']), '< 1024'],
+    ];
+    console.log('metric                          value        target');
+    for (const [k, v, t] of rows) console.log(`${k.padEnd(32)}${v.padEnd(13)}${t}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

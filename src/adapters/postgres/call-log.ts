@@ -1,0 +1,181 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
+import type { TimelineEntry } from '../../domain/messages';
+import type { CallLog, CallRecord } from '../../ports/call-log';
+
+interface Pending {
+  seq: string;
+  n: number;
+  entry: TimelineEntry;
+}
+
+/**
+ * The call log, written behind the call path: `append` only buffers; a timer writes batches in
+ * one transaction with a handful of statements whatever the batch size. A failed batch stays at
+ * the head and is retried with capped backoff; (call_id, seq) makes a retry a no-op.
+ */
+export class PostgresCallLog implements CallLog {
+  private readonly buffer: Pending[] = [];
+  private readonly tag = randomBytes(4).toString('hex');
+  private counter = 0;
+  private written = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private writing = false;
+  private failures = 0;
+  private waiters: Array<{ upTo: number; resolve: () => void }> = [];
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+    private readonly batchMs = 20,
+  ) {}
+
+  append(entry: TimelineEntry): void {
+    const n = ++this.counter;
+    // Sorts in append order within this process (ties on `at` are broken by seq).
+    this.buffer.push({ seq: `${String(n).padStart(12, '0')}-${this.tag}`, n, entry });
+    this.schedule(this.batchMs);
+  }
+
+  flush(): Promise<void> {
+    if (this.written >= this.counter) return Promise.resolve();
+    const upTo = this.counter;
+    return new Promise((resolve) => {
+      this.waiters.push({ upTo, resolve });
+      this.schedule(0);
+    });
+  }
+
+  private schedule(ms: number): void {
+    if (this.writing) return;
+    if (this.timer && ms > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.writeBatch();
+    }, ms);
+  }
+
+  private async writeBatch(): Promise<void> {
+    if (this.buffer.length === 0 || this.writing) return;
+    this.writing = true;
+    const batch = this.buffer.slice(0, 500);
+    try {
+      await this.write(batch.map((p) => ({ seq: p.seq, entry: p.entry })));
+      this.buffer.splice(0, batch.length);
+      this.written = batch[batch.length - 1].n;
+      this.failures = 0;
+      const done = this.waiters.filter((w) => w.upTo <= this.written);
+      this.waiters = this.waiters.filter((w) => w.upTo > this.written);
+      for (const w of done) w.resolve();
+    } catch (err) {
+      this.failures += 1;
+      this.logger.warn({ err: (err as Error).message, pending: this.buffer.length, attempt: this.failures }, 'call log write failed; will retry');
+    } finally {
+      this.writing = false;
+    }
+    if (this.buffer.length > 0) this.schedule(this.failures ? Math.min(5000, 100 * 2 ** (this.failures - 1)) : 0);
+  }
+
+  private async write(batch: Array<{ seq: string; entry: TimelineEntry }>): Promise<void> {
+    const events = batch.map(({ seq, entry }) => ({ call_id: entry.callId, seq, at: new Date(entry.at).toISOString(), kind: entry.kind, data: entry }));
+    const pick = <K extends TimelineEntry['kind']>(kind: K) =>
+      batch.map((b) => b.entry).filter((e): e is Extract<TimelineEntry, { kind: K }> => e.kind === kind);
+    const arrived = pick('arrived').map((e) => ({
+      id: e.callId,
+      client_id: e.clientId,
+      did: e.did,
+      caller_name: e.caller.name,
+      caller_number: e.caller.number,
+      arrived_at: new Date(e.at).toISOString(),
+    }));
+    const answered = pick('answered').map((e) => ({ id: e.callId, at: new Date(e.at).toISOString(), receptionist_id: e.receptionistId }));
+    const voicemail = pick('voicemail-recorded').map((e) => ({ id: e.callId, recording: e.recording }));
+    const ended = pick('ended').map((e) => ({ id: e.callId, at: new Date(e.at).toISOString(), outcome: e.outcome, wait_ms: e.waitMs }));
+
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query(
+        `INSERT INTO call_events (call_id, seq, at, kind, data)
+         SELECT call_id, seq, at, kind, data FROM jsonb_to_recordset($1::jsonb) AS x(call_id text, seq text, at timestamptz, kind text, data jsonb)
+         ON CONFLICT DO NOTHING`,
+        [JSON.stringify(events)],
+      );
+      if (arrived.length) {
+        await db.query(
+          `INSERT INTO calls (id, client_id, did, caller_name, caller_number, arrived_at)
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, client_id text, did text, caller_name text, caller_number text, arrived_at timestamptz)
+           ON CONFLICT (id) DO NOTHING`,
+          [JSON.stringify(arrived)],
+        );
+      }
+      if (answered.length) {
+        await db.query(
+          `UPDATE calls c SET answered_at = x.at, receptionist_id = x.receptionist_id
+           FROM jsonb_to_recordset($1::jsonb) AS x(id text, at timestamptz, receptionist_id text) WHERE c.id = x.id`,
+          [JSON.stringify(answered)],
+        );
+      }
+      if (voicemail.length) {
+        await db.query(
+          `UPDATE calls c SET voicemail_recording = x.recording FROM jsonb_to_recordset($1::jsonb) AS x(id text, recording text) WHERE c.id = x.id`,
+          [JSON.stringify(voicemail)],
+        );
+      }
+      if (ended.length) {
+        await db.query(
+          `UPDATE calls c SET ended_at = x.at, outcome = x.outcome, wait_ms = x.wait_ms
+           FROM jsonb_to_recordset($1::jsonb) AS x(id text, at timestamptz, outcome text, wait_ms integer) WHERE c.id = x.id`,
+          [JSON.stringify(ended)],
+        );
+      }
+      await db.query('COMMIT');
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      db.release();
+    }
+  }
+
+  async call(id: string): Promise<CallRecord | null> {
+    const records = await this.load('WHERE id = $1', [id]);
+    return records[0] ?? null;
+  }
+
+  async recentCalls(opts: { limit: number; clientId?: string }): Promise<CallRecord[]> {
+    return opts.clientId
+      ? this.load('WHERE client_id = $2 ORDER BY arrived_at DESC LIMIT $1', [opts.limit, opts.clientId])
+      : this.load('ORDER BY arrived_at DESC LIMIT $1', [opts.limit]);
+  }
+
+  private async load(where: string, params: unknown[]): Promise<CallRecord[]> {
+    const { rows } = await this.pool.query(`SELECT * FROM calls ${where}`, params);
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id as string);
+    const events = await this.pool.query('SELECT call_id, data FROM call_events WHERE call_id = ANY($1) ORDER BY at, seq', [ids]);
+    const timelines = new Map<string, TimelineEntry[]>();
+    for (const e of events.rows) {
+      const list = timelines.get(e.call_id) ?? [];
+      list.push(e.data as TimelineEntry);
+      timelines.set(e.call_id, list);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      clientId: r.client_id,
+      did: r.did,
+      callerName: r.caller_name,
+      callerNumber: r.caller_number,
+      arrivedAt: r.arrived_at,
+      answeredAt: r.answered_at,
+      endedAt: r.ended_at,
+      outcome: r.outcome,
+      waitMs: r.wait_ms,
+      receptionistId: r.receptionist_id,
+      voicemailRecording: r.voicemail_recording,
+      timeline: timelines.get(r.id) ?? [],
+    }));
+  }
+}

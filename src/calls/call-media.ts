@@ -1,0 +1,190 @@
+import type { Logger } from 'pino';
+import type { OverflowTreatment } from '../domain/model';
+import type { CallControl } from '../ports/call-control';
+import { PbxError } from '../ports/call-control';
+import { callBridgeId } from './channel-ids';
+
+interface MediaState {
+  answered: boolean;
+  bridged: boolean;
+  moh: boolean;
+  /** Steps for one call run in order; different calls never wait on each other. */
+  chain: Promise<void>;
+  playbackSeq: number;
+}
+
+export interface OverflowOutcome {
+  callId: string;
+  recording: string | null;
+}
+
+/**
+ * What the caller hears and which bridge they are in, one call at a time. Every step is
+ * idempotent and tolerant of a channel that has just gone (404), since hang-ups race with
+ * everything.
+ */
+export class CallMedia {
+  private readonly calls = new Map<string, MediaState>();
+  private readonly playbackWaiters = new Map<string, () => void>();
+  private readonly recordingWaiters = new Map<string, (ok: boolean) => void>();
+
+  constructor(
+    private readonly pbx: CallControl,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Restores what we know of a call's media after a restart (it is already bridged or not). */
+  adopt(callId: string, state: { answered: boolean; bridged: boolean; moh: boolean }): void {
+    this.calls.set(callId, { ...state, chain: Promise.resolve(), playbackSeq: 0 });
+  }
+
+  forget(callId: string): void {
+    const state = this.calls.get(callId);
+    this.calls.delete(callId);
+    // Playbacks to a caller who has gone will never report; let their flows finish.
+    for (const [id, resolve] of this.playbackWaiters) {
+      if (id.startsWith(`sb-play-${callId}-`)) {
+        this.playbackWaiters.delete(id);
+        resolve();
+      }
+    }
+    if (state?.bridged) void this.quietly(callId, 'destroy bridge', () => this.pbx.destroyBridge(callBridgeId(callId)));
+  }
+
+  ring(callId: string): void {
+    this.step(callId, 'ring', async (s) => {
+      if (!s.answered) await this.pbx.ring(callId);
+    });
+  }
+
+  hold(callId: string, mohClass: string): void {
+    this.step(callId, 'hold', async (s) => {
+      await this.ensureBridged(callId, s);
+      if (!s.moh) {
+        await this.pbx.startBridgeMoh(callBridgeId(callId), mohClass);
+        s.moh = true;
+      }
+    });
+  }
+
+  connect(callId: string, offerId: string): void {
+    this.step(callId, 'connect', async (s) => {
+      await this.ensureBridged(callId, s);
+      if (s.moh) {
+        s.moh = false;
+        await this.pbx.stopBridgeMoh(callBridgeId(callId)).catch((err) => this.ignoreGone(err));
+      }
+      await this.pbx.addToBridge(callBridgeId(callId), [offerId]);
+    });
+  }
+
+  play(callId: string, media: string[]): void {
+    this.step(callId, 'play', async (s) => {
+      if (!s.answered) return;
+      await this.pbx.play(callId, media, `sb-prompt-${callId}-${++s.playbackSeq}`);
+    });
+  }
+
+  /** Voicemail or a closing announcement; resolves when it is over (or the caller left). */
+  overflow(callId: string, treatment: OverflowTreatment, done: (outcome: OverflowOutcome) => void): void {
+    this.step(callId, 'overflow', async (s) => {
+      if (!s.answered) {
+        await this.pbx.answer(callId);
+        s.answered = true;
+      }
+      if (s.moh) {
+        s.moh = false;
+        await this.pbx.stopBridgeMoh(callBridgeId(callId)).catch((err) => this.ignoreGone(err));
+      }
+      if (treatment.kind === 'announcement') {
+        await this.playAndWait(callId, [treatment.media], s);
+        done({ callId, recording: null });
+        return;
+      }
+      await this.playAndWait(callId, [treatment.greeting], s);
+      const name = `voicemail-${callId}`;
+      const finished = new Promise<boolean>((resolve) => this.recordingWaiters.set(name, resolve));
+      try {
+        await this.pbx.record(callId, name, { maxSeconds: treatment.maxSeconds });
+      } catch (err) {
+        this.recordingWaiters.delete(name);
+        throw err;
+      }
+      const ok = await finished;
+      done({ callId, recording: ok ? name : null });
+    }).catch(() => done({ callId, recording: null }));
+  }
+
+  playbackFinished(playbackId: string): void {
+    const waiter = this.playbackWaiters.get(playbackId);
+    if (waiter) {
+      this.playbackWaiters.delete(playbackId);
+      waiter();
+    }
+  }
+
+  recordingFinished(name: string, ok: boolean): void {
+    const waiter = this.recordingWaiters.get(name);
+    if (waiter) {
+      this.recordingWaiters.delete(name);
+      waiter(ok);
+    }
+  }
+
+  private async playAndWait(callId: string, media: string[], s: MediaState): Promise<void> {
+    const playbackId = `sb-play-${callId}-${++s.playbackSeq}`;
+    const finished = new Promise<void>((resolve) => this.playbackWaiters.set(playbackId, resolve));
+    try {
+      await this.pbx.play(callId, media, playbackId);
+    } catch (err) {
+      this.playbackWaiters.delete(playbackId);
+      if (err instanceof PbxError && err.notFound) throw err;
+      this.logger.warn({ callId, err: (err as Error).message }, 'playback failed; going on without it');
+      return;
+    }
+    await finished;
+  }
+
+  private async ensureBridged(callId: string, s: MediaState): Promise<void> {
+    if (!s.answered) {
+      await this.pbx.answer(callId);
+      s.answered = true;
+    }
+    if (!s.bridged) {
+      await this.pbx.createBridge(callBridgeId(callId)).catch((err) => {
+        if (!(err instanceof PbxError && err.status === 409)) throw err; // 409: it exists already
+      });
+      s.bridged = true;
+      await this.pbx.addToBridge(callBridgeId(callId), [callId]);
+    }
+  }
+
+  private step(callId: string, what: string, fn: (s: MediaState) => Promise<void>): Promise<void> {
+    let s = this.calls.get(callId);
+    if (!s) {
+      s = { answered: false, bridged: false, moh: false, chain: Promise.resolve(), playbackSeq: 0 };
+      this.calls.set(callId, s);
+    }
+    const state = s;
+    const run = state.chain.then(() => fn(state));
+    state.chain = run.catch((err) => this.logFailure(callId, what, err));
+    return run;
+  }
+
+  private ignoreGone(err: unknown): void {
+    if (!(err instanceof PbxError && err.notFound)) throw err;
+  }
+
+  private logFailure(callId: string, what: string, err: unknown): void {
+    const gone = err instanceof PbxError && (err.notFound || err.status === 422 || err.status === 409);
+    this.logger[gone ? 'debug' : 'warn']({ callId, step: what, err: (err as Error).message }, 'call media step failed');
+  }
+
+  private async quietly(callId: string, what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.logFailure(callId, what, err);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import type { AriEvent } from '../adapters/ari/ari-connection';
+import type { LegEndReason } from '../domain/messages';
+import type { PbxChannel } from '../ports/call-control';
+import { toPbxChannel } from '../adapters/ari/ari-call-control';
+import { isOfferChannel } from './channel-ids';
+
+/** ARI events, reduced to the facts the call path acts on. */
+export type StasisFact =
+  | { kind: 'caller-entered'; channel: PbxChannel; args: string[] }
+  | { kind: 'offer-answered'; offerId: string }
+  | { kind: 'offer-dial-status'; offerId: string; status: string }
+  | { kind: 'offer-destroyed'; offerId: string; cause: number }
+  | { kind: 'offer-left'; offerId: string }
+  | { kind: 'caller-left'; callId: string }
+  | { kind: 'playback-finished'; playbackId: string }
+  | { kind: 'recording-finished'; name: string; ok: boolean }
+  | { kind: 'endpoint-state'; resource: string; online: boolean }
+  | { kind: 'replaced' }
+  | { kind: 'ignored' };
+
+function channelOf(e: AriEvent, key = 'channel'): { id: string } | null {
+  const c = e[key] as { id?: unknown } | undefined;
+  return c && typeof c.id === 'string' ? (c as { id: string }) : null;
+}
+
+/** Pure translation; anything malformed or unknown becomes `ignored`. */
+export function readStasisEvent(e: AriEvent): StasisFact {
+  switch (e.type) {
+    case 'StasisStart': {
+      const ch = channelOf(e);
+      if (!ch) return { kind: 'ignored' };
+      if (isOfferChannel(ch.id)) return { kind: 'offer-answered', offerId: ch.id };
+      const args = Array.isArray(e.args) ? e.args.filter((a): a is string => typeof a === 'string') : [];
+      return { kind: 'caller-entered', channel: toPbxChannel(ch as Parameters<typeof toPbxChannel>[0]), args };
+    }
+    case 'StasisEnd': {
+      const ch = channelOf(e);
+      if (!ch) return { kind: 'ignored' };
+      return isOfferChannel(ch.id) ? { kind: 'offer-left', offerId: ch.id } : { kind: 'caller-left', callId: ch.id };
+    }
+    case 'Dial': {
+      const peer = channelOf(e, 'peer');
+      if (!peer || !isOfferChannel(peer.id) || typeof e.dialstatus !== 'string') return { kind: 'ignored' };
+      return { kind: 'offer-dial-status', offerId: peer.id, status: e.dialstatus };
+    }
+    case 'ChannelDestroyed': {
+      const ch = channelOf(e);
+      if (!ch || !isOfferChannel(ch.id)) return { kind: 'ignored' };
+      return { kind: 'offer-destroyed', offerId: ch.id, cause: typeof e.cause === 'number' ? e.cause : 0 };
+    }
+    case 'PlaybackFinished': {
+      const p = e.playback as { id?: unknown } | undefined;
+      return p && typeof p.id === 'string' ? { kind: 'playback-finished', playbackId: p.id } : { kind: 'ignored' };
+    }
+    case 'RecordingFinished':
+    case 'RecordingFailed': {
+      const r = e.recording as { name?: unknown } | undefined;
+      return r && typeof r.name === 'string' ? { kind: 'recording-finished', name: r.name, ok: e.type === 'RecordingFinished' } : { kind: 'ignored' };
+    }
+    case 'EndpointStateChange': {
+      const ep = e.endpoint as { technology?: unknown; resource?: unknown; state?: unknown } | undefined;
+      if (!ep || typeof ep.technology !== 'string' || typeof ep.resource !== 'string') return { kind: 'ignored' };
+      return { kind: 'endpoint-state', resource: `${ep.technology}/${ep.resource}`, online: ep.state !== 'offline' };
+    }
+    case 'ApplicationReplaced':
+      return { kind: 'replaced' };
+    default:
+      return { kind: 'ignored' };
+  }
+}
+
+/** Why an unanswered receptionist leg ended: the last Dial status, else the hang-up cause. */
+export function legEndReason(dialStatus: string | undefined, cause: number, answered: boolean): LegEndReason {
+  if (answered) return 'hangup';
+  switch (dialStatus) {
+    case 'BUSY':
+      return 'busy';
+    case 'NOANSWER':
+      return 'no-answer';
+    case 'CHANUNAVAIL':
+    case 'CONGESTION':
+      return 'unreachable';
+  }
+  if (cause === 17) return 'busy';
+  if (cause === 18 || cause === 19) return 'no-answer';
+  if ([1, 3, 20, 27, 34, 38, 41, 42].includes(cause)) return 'unreachable';
+  return 'failed';
+}

@@ -1,0 +1,59 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { ClientProfile } from './domain/model';
+
+/** Every setting, read once from the environment and validated; see README "Configuration". */
+export const ConfigSchema = Type.Object({
+  ASTERISK_ARI_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  ASTERISK_ARI_USER: Type.String({ default: 'switchboard' }),
+  ASTERISK_ARI_PASSWORD: Type.String({ default: '' }),
+  ARI_APP: Type.String({ default: 'switchboard', pattern: '^[A-Za-z0-9_-]+$' }),
+  ARI_REQUEST_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  ARI_HEARTBEAT_MS: Type.Integer({ default: 10000, minimum: 500 }),
+  DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/test' }),
+  DATABASE_SCHEMA: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$' })),
+  REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
+  REDIS_PREFIX: Type.String({ default: 'sb:' }),
+  HTTP_HOST: Type.String({ default: '127.0.0.1' }),
+  HTTP_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+  SWITCHBOARD_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+  DEFAULT_CLIENT_NAME: Type.String({ default: 'our answering service' }),
+  DEFAULT_MOH_CLASS: Type.String({ default: 'default' }),
+  DEFAULT_VOICEMAIL_BOX: Type.String({ default: 'general' }),
+  DEMO: Type.Optional(Type.Boolean()),
+  SIMULATOR_PORT: Type.Integer({ default: 8088, minimum: 0, maximum: 65535 }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, picked));
+  const errors = [...Value.Errors(ConfigSchema, converted)];
+  if (errors.length > 0) {
+    throw new ConfigError('invalid configuration: ' + errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; '));
+  }
+  return converted as Config;
+}
+
+/** The safe company-wide default for a number no client owns: hold music, then voicemail. */
+export function defaultClientProfile(config: Config): ClientProfile {
+  return {
+    id: 'default',
+    name: config.DEFAULT_CLIENT_NAME,
+    greeting: `Thank you for calling ${config.DEFAULT_CLIENT_NAME}, how may I help you?`,
+    mohClass: config.DEFAULT_MOH_CLASS,
+    holdPrompt: null,
+    announcePosition: false,
+    priorityTier: 0,
+    maxWaitSeconds: 120,
+    overflow: { kind: 'voicemail', mailbox: config.DEFAULT_VOICEMAIL_BOX, greeting: 'sound:vm-intro', maxSeconds: 180 },
+  };
+}

@@ -1,0 +1,58 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import { timingSafeEqual } from 'node:crypto';
+import { ApiError } from './errors';
+import { callRoutes, type CallRoutesDeps } from './call-routes';
+import { healthRoutes, type HealthCheck } from './health-routes';
+
+export interface HttpDeps extends CallRoutesDeps {
+  logger: Logger;
+  apiToken?: string;
+  health: HealthCheck;
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** The HTTP API: JSON schemas on every route, stable error codes, no internals in 5xx bodies. */
+export function buildHttp(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ module: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    // Reject unknown fields (e.g. a clientId or role smuggled into a body) instead of dropping them.
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof ApiError) {
+      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
+    }
+    const e = err as { validation?: unknown; statusCode?: number; message: string; code?: string };
+    if (e.validation) {
+      return reply.status(400).send({ error: { code: 'bad-request', message: e.message } });
+    }
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.status(e.statusCode).send({ error: { code: 'bad-request', message: e.message } });
+    }
+    request.log.error({ err }, 'request failed');
+    return reply.status(500).send({ error: { code: 'internal', message: 'Something went wrong on our side.' } });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: { code: 'not-found', message: 'No such route.' } }));
+
+  if (deps.apiToken) {
+    const token = deps.apiToken;
+    app.addHook('onRequest', async (request) => {
+      if (!request.url.startsWith('/api/')) return;
+      if (!tokenMatches(request.headers.authorization, token)) throw new ApiError(401, 'unauthorized', 'A valid bearer token is required.');
+    });
+  }
+
+  app.register(healthRoutes(deps.health));
+  app.register(callRoutes(deps), { prefix: '/api' });
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,169 @@
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { createSwitchboard, type SwitchboardApp } from '../../../src/app';
+import { loadConfig, type Config } from '../../../src/config';
+import { createLogger } from '../../../src/logger';
+import type { ClientProfile } from '../../../src/domain/model';
+import type { Lab } from '../lab/lab';
+import { startSimulatorLab } from '../lab/simulator-lab';
+import { startAsteriskLab } from '../lab/asterisk-lab';
+
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface ReceptionistSeed {
+  id: string;
+  phone?: string;
+  wrapUpSeconds?: number;
+  ringTimeoutSeconds?: number;
+  maxMissedOffers?: number;
+}
+
+export interface ClientSeed extends Partial<ClientProfile> {
+  id: string;
+  numbers: string[];
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+/**
+ * A receptionist office for end-to-end tests: a Lab (simulator or real Asterisk), a fresh
+ * PostgreSQL schema and Redis prefix, and a Switchboard that can be stopped and started again.
+ */
+export class Office {
+  switchboard!: SwitchboardApp;
+  baseUrl = '';
+  private constructor(
+    readonly lab: Lab,
+    readonly config: Config,
+  ) {}
+
+  static async open(): Promise<Office> {
+    const real = process.env.ASTERISK_ARI_URL;
+    const lab = real
+      ? await startAsteriskLab({ url: real, user: process.env.ASTERISK_ARI_USER ?? 'switchboard', password: process.env.ASTERISK_ARI_PASSWORD ?? '' })
+      : await startSimulatorLab();
+    const tag = randomBytes(4).toString('hex');
+    const config = loadConfig({
+      ASTERISK_ARI_URL: lab.ari.url,
+      ASTERISK_ARI_USER: lab.ari.user,
+      ASTERISK_ARI_PASSWORD: lab.ari.password,
+      ARI_APP: lab.ari.app,
+      DATABASE_URL,
+      DATABASE_SCHEMA: `e2e_${tag}`,
+      REDIS_URL,
+      REDIS_PREFIX: `sbtest:${tag}:`,
+      HTTP_PORT: '0',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ARI_HEARTBEAT_MS: '1000',
+    });
+    const office = new Office(lab, config);
+    await office.start();
+    return office;
+  }
+
+  async start(): Promise<void> {
+    this.switchboard = await createSwitchboard(this.config, { logger: createLogger(this.config.LOG_LEVEL) });
+    this.baseUrl = await this.switchboard.start();
+    await this.lab.waitFor('Switchboard connected to the PBX', async () => this.switchboard.ari.isConnected);
+    await this.api('GET', '/health/ready').then((r) => r.status === 200 || Promise.reject(new Error(`not ready: ${JSON.stringify(r.body)}`)));
+  }
+
+  /** Stops Switchboard as a crash or deploy would: calls in the PBX stay up. */
+  async stopSwitchboard(): Promise<void> {
+    await this.switchboard.stop();
+  }
+
+  async restartSwitchboard(): Promise<void> {
+    await this.stopSwitchboard();
+    await this.start();
+  }
+
+  async close(): Promise<void> {
+    await this.lab.reset().catch(() => undefined);
+    await this.switchboard.stop().catch(() => undefined);
+    await this.lab.close();
+    const pool = new pg.Pool({ connectionString: DATABASE_URL });
+    await pool.query(`DROP SCHEMA IF EXISTS ${this.config.DATABASE_SCHEMA} CASCADE`).catch(() => undefined);
+    await pool.end();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${this.config.REDIS_PREFIX}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  }
+
+  async seed(opts: { clients?: ClientSeed[]; receptionists?: ReceptionistSeed[] }): Promise<void> {
+    for (const c of opts.clients ?? []) {
+      await this.switchboard.directoryAdmin.upsertClient({
+        name: `Client ${c.id}`,
+        greeting: `Thank you for calling Client ${c.id}`,
+        mohClass: 'default',
+        holdPrompt: null,
+        announcePosition: false,
+        priorityTier: 0,
+        maxWaitSeconds: 0,
+        overflow: { kind: 'voicemail', mailbox: c.id, greeting: 'sound:vm-intro', maxSeconds: 60 },
+        ...c,
+      });
+    }
+    for (const r of opts.receptionists ?? []) {
+      const phone = r.phone ?? r.id;
+      await this.switchboard.directoryAdmin.upsertReceptionist({
+        id: r.id,
+        name: `Receptionist ${r.id}`,
+        endpoint: this.lab.endpointFor(phone),
+        groupId: `group-${r.id}`, // group settings are shared; one group each keeps seeds independent
+        wrapUpSeconds: r.wrapUpSeconds ?? 0,
+        ringTimeoutSeconds: r.ringTimeoutSeconds ?? 15,
+        maxMissedOffers: r.maxMissedOffers ?? 2,
+      });
+    }
+    await this.switchboard.calls.reloadRoster();
+  }
+
+  async api<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async setPresence(id: string, state: 'available' | 'logged-out' | 'paused', reason?: string): Promise<void> {
+    const r = await this.api('PUT', `/api/receptionists/${id}/presence`, state === 'paused' ? { state, reason } : { state });
+    if (r.status !== 200) throw new Error(`presence ${id} -> ${state}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  /** Logs receptionists in one after another, so the first is the longest idle. */
+  async loginInOrder(...ids: string[]): Promise<void> {
+    for (const id of ids) {
+      await this.setPresence(id, 'available');
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  }
+
+  async presence(id: string): Promise<{ kind: string; reason?: string }> {
+    return (await this.api('GET', `/api/receptionists/${id}`)).body.presence;
+  }
+
+  /** Waits until the call's record shows it ended, and returns it. */
+  async endedCall(callId: string, timeoutMs = 10_000): Promise<any> {
+    return this.lab.waitFor(`call ${callId} recorded as ended`, async () => {
+      const r = await this.api('GET', `/api/calls/${encodeURIComponent(callId)}`);
+      return r.status === 200 && r.body.endedAt ? r.body : null;
+    }, timeoutMs);
+  }
+
+  /** ARI REST reads, the same on the simulator and a real Asterisk. */
+  async ari<T = any>(path: string): Promise<T> {
+    const { url, user, password } = this.lab.ari;
+    const res = await fetch(`${url}/ari${path}`, { headers: { authorization: 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64') } });
+    return (await res.json()) as T;
+  }
+}
