@@ -43,6 +43,11 @@ async function freePort(): Promise<number> {
   });
 }
 
+function cpuMs(pid: number | 'self'): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -103,7 +108,7 @@ async function main(): Promise<void> {
   await store.close();
 
   const httpPort = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx', 'src/main.ts'], {
     env: {
       ...process.env,
       ASTERISK_ARI_URL: sim.url,
@@ -127,6 +132,15 @@ async function main(): Promise<void> {
     return { status: res.status, body: (await res.json().catch(() => null)) as any };
   };
   const results: Record<string, unknown> = {};
+  /** Waits until the PBX has been quiet (no event, no request) for half a second. */
+  const settle = async () => {
+    for (let i = 0; i < 100; i++) {
+      const before = sim.stats();
+      await sleep(500);
+      const after = sim.stats();
+      if (JSON.stringify(before) === JSON.stringify(after)) return;
+    }
+  };
   try {
     for (let i = 0; i < 200; i++) {
       const ok = await api('GET', '/health/ready').then((r) => r.status === 200, () => false);
@@ -165,7 +179,18 @@ async function main(): Promise<void> {
       return { latencies, placed: ids.length };
     };
 
+    // Warm-up, discarded: the first seconds of a fresh process measure V8's compiler and the
+    // opening of ARI keep-alive sockets, not the steady state a call server runs in.
+    await routeAtRate(200, quick ? 2 : 4, 400);
+    const cpuBefore = { switchboard: cpuMs(child.pid!), simulator: cpuMs('self') };
     const routing = await routeAtRate(200, quick ? 3 : 10, 400);
+    results.cpu_share_at_200_calls_per_s = {
+      switchboard: +((cpuMs(child.pid!) - cpuBefore.switchboard) / ((quick ? 3 : 10) * 1000 + 900)).toFixed(2),
+      simulator_and_bench: +((cpuMs('self') - cpuBefore.simulator) / ((quick ? 3 : 10) * 1000 + 900)).toFixed(2),
+    };
+    if (process.env.BENCH_VERBOSE) say(JSON.stringify((globalThis as any).__cnt) + ' placed ' + routing.placed);
+    say(`CPU share during routing (1.0 = one core): ${JSON.stringify(results.cpu_share_at_200_calls_per_s)}`);
+    if (process.env.BENCH_VERBOSE) say(`routing samples over 5 ms at index: ${routing.latencies.flatMap((v, i) => (v > 5 ? [`${i}:${v.toFixed(1)}`] : [])).join(' ')}`);
     results.routing_p50_ms = +percentile(routing.latencies, 50).toFixed(3);
     results.routing_p99_ms = +percentile(routing.latencies, 99).toFixed(3);
     results.routing_samples = routing.latencies.length;
@@ -194,6 +219,7 @@ async function main(): Promise<void> {
       if (q.body?.waiting?.length >= 1000) break;
       await sleep(100);
     }
+    await settle();
     const waitingNow = (await api('GET', '/api/queue')).body?.waiting?.length;
     say(`dispatch stage: ${waitingNow} callers waiting, ${RECEPTIONISTS} receptionists on calls`);
     const dispatch: number[] = [];
@@ -215,6 +241,7 @@ async function main(): Promise<void> {
     }
     results.dispatch_p50_ms = +percentile(dispatch, 50).toFixed(3);
     results.dispatch_p99_ms = +percentile(dispatch, 99).toFixed(3);
+    if (process.env.BENCH_VERBOSE) say(`dispatch samples: ${dispatch.map((v) => v.toFixed(1)).join(' ')}`);
     say(`dispatch with ${waitingNow} waiting: p50 ${results.dispatch_p50_ms} ms, p99 ${results.dispatch_p99_ms} ms (${dispatch.length} samples)`);
 
     // --- memory: 10,000 concurrent calls ------------------------------------------------------

@@ -46,6 +46,8 @@ type Listener = (event: Record<string, unknown>) => void;
  */
 export class SimulatedPbx {
   readonly channels = new Map<string, SimChannel>();
+  /** The channels alive now, in creation order (the map also remembers dead ones for a while). */
+  private readonly live = new Set<SimChannel>();
   readonly bridges = new Map<string, SimBridge>();
   readonly playbacks = new Map<string, SimPlayback>();
   readonly liveRecordings = new Map<string, SimRecording>();
@@ -134,6 +136,7 @@ export class SimulatedPbx {
       ...over,
     };
     this.channels.set(id, c);
+    this.live.add(c);
     return c;
   }
 
@@ -150,7 +153,7 @@ export class SimulatedPbx {
   }
 
   liveChannels(): SimChannel[] {
-    return [...this.channels.values()].filter((c) => c.alive);
+    return [...this.live];
   }
 
   /** A caller on the trunk dials `did`; the dialplan runs Stasis(app,inbound,did). */
@@ -291,6 +294,7 @@ export class SimulatedPbx {
   private hangup(c: SimChannel, request: Record<string, unknown>, cause: number): void {
     if (c.fellBack) {
       c.alive = false;
+      this.live.delete(c);
       return;
     }
     this.emitChannel(c, 'ChannelHangupRequest', request);
@@ -310,6 +314,7 @@ export class SimulatedPbx {
     this.finishMedia(c);
     if (c.bridgeId) this.leaveBridge(c);
     c.alive = false;
+    this.live.delete(c);
     for (const t of c.timers) clearTimeout(t);
     c.timers = [];
     if (c.originatedBy) {

@@ -68,15 +68,16 @@ describe('PostgreSQL adapters', () => {
   });
 
   it('given a call timeline appended then the call row is summarised and the timeline reads back in order', async () => {
+    const hostileName = "O'Brien \\'); DROP TABLE calls; -- <x> ☎";
     const t = Date.parse('2026-11-22T10:00:00Z');
-    a.callLog.append({ kind: 'arrived', callId: 'c1', at: t, clientId: 'acme', did: '5035550100', caller: { name: "O'Brien <x>", number: '5035551234' }, knownNumber: true });
+    a.callLog.append({ kind: 'arrived', callId: 'c1', at: t, clientId: 'acme', did: '5035550100', caller: { name: hostileName, number: '5035551234' }, knownNumber: true });
     a.callLog.append({ kind: 'offered', callId: 'c1', at: t + 10, offerId: 'o1', receptionistId: 'rx1' });
     a.callLog.append({ kind: 'offer-ended', callId: 'c1', at: t + 2000, offerId: 'o1', receptionistId: 'rx1', outcome: 'answered' });
     a.callLog.append({ kind: 'answered', callId: 'c1', at: t + 2000, receptionistId: 'rx1', waitMs: 2000 });
     a.callLog.append({ kind: 'ended', callId: 'c1', at: t + 60_000, outcome: 'completed', waitMs: 2000, endedBy: 'caller' });
     await a.callLog.flush();
     const record = await b.callLog.call('c1');
-    expect(record).toMatchObject({ id: 'c1', clientId: 'acme', callerName: "O'Brien <x>", outcome: 'completed', waitMs: 2000, receptionistId: 'rx1' });
+    expect(record).toMatchObject({ id: 'c1', clientId: 'acme', callerName: hostileName, outcome: 'completed', waitMs: 2000, receptionistId: 'rx1' });
     expect(record!.timeline.map((e) => e.kind)).toEqual(['arrived', 'offered', 'offer-ended', 'answered', 'ended']);
     expect((await b.callLog.recentCalls({ limit: 10, clientId: 'acme' })).map((c) => c.id)).toEqual(['c1']);
     expect(await b.callLog.recentCalls({ limit: 10, clientId: 'other' })).toEqual([]);

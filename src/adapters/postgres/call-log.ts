@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import type { TimelineEntry } from '../../domain/messages';
@@ -12,7 +12,7 @@ interface Pending {
 
 /**
  * The call log, written behind the call path: `append` only buffers; a timer writes batches in
- * one transaction with a handful of statements whatever the batch size. A failed batch stays at
+ * one round trip and one transaction whatever the batch size. A failed batch stays at
  * the head and is retried with capped backoff; (call_id, seq) makes a retry a no-op.
  */
 export class PostgresCallLog implements CallLog {
@@ -94,50 +94,33 @@ export class PostgresCallLog implements CallLog {
     const voicemail = pick('voicemail-recorded').map((e) => ({ id: e.callId, recording: e.recording }));
     const ended = pick('ended').map((e) => ({ id: e.callId, at: new Date(e.at).toISOString(), outcome: e.outcome, wait_ms: e.waitMs }));
 
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
-      await db.query(
-        `INSERT INTO call_events (call_id, seq, at, kind, data)
-         SELECT call_id, seq, at, kind, data FROM jsonb_to_recordset($1::jsonb) AS x(call_id text, seq text, at timestamptz, kind text, data jsonb)
-         ON CONFLICT DO NOTHING`,
-        [JSON.stringify(events)],
-      );
-      if (arrived.length) {
-        await db.query(
-          `INSERT INTO calls (id, client_id, did, caller_name, caller_number, arrived_at)
-           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, client_id text, did text, caller_name text, caller_number text, arrived_at timestamptz)
-           ON CONFLICT (id) DO NOTHING`,
-          [JSON.stringify(arrived)],
-        );
-      }
-      if (answered.length) {
-        await db.query(
-          `UPDATE calls c SET answered_at = x.at, receptionist_id = x.receptionist_id
-           FROM jsonb_to_recordset($1::jsonb) AS x(id text, at timestamptz, receptionist_id text) WHERE c.id = x.id`,
-          [JSON.stringify(answered)],
-        );
-      }
-      if (voicemail.length) {
-        await db.query(
-          `UPDATE calls c SET voicemail_recording = x.recording FROM jsonb_to_recordset($1::jsonb) AS x(id text, recording text) WHERE c.id = x.id`,
-          [JSON.stringify(voicemail)],
-        );
-      }
-      if (ended.length) {
-        await db.query(
-          `UPDATE calls c SET ended_at = x.at, outcome = x.outcome, wait_ms = x.wait_ms
-           FROM jsonb_to_recordset($1::jsonb) AS x(id text, at timestamptz, outcome text, wait_ms integer) WHERE c.id = x.id`,
-          [JSON.stringify(ended)],
-        );
-      }
-      await db.query('COMMIT');
-    } catch (err) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      db.release();
+    // One round trip: a multi-statement simple query runs as one implicit transaction, each
+    // statement seeing the one before (a call that arrives and ends within one batch gets both).
+    // The JSON goes in as an escaped literal, since the simple protocol takes no parameters.
+    const json = (rows: unknown[]) => `${pg.escapeLiteral(JSON.stringify(rows))}::jsonb`;
+    const statements = [
+      `INSERT INTO call_events (call_id, seq, at, kind, data)
+       SELECT call_id, seq, at, kind, data FROM jsonb_to_recordset(${json(events)}) AS x(call_id text, seq text, at timestamptz, kind text, data jsonb)
+       ON CONFLICT DO NOTHING`,
+    ];
+    if (arrived.length) {
+      statements.push(`INSERT INTO calls (id, client_id, did, caller_name, caller_number, arrived_at)
+       SELECT * FROM jsonb_to_recordset(${json(arrived)}) AS x(id text, client_id text, did text, caller_name text, caller_number text, arrived_at timestamptz)
+       ON CONFLICT (id) DO NOTHING`);
     }
+    if (answered.length) {
+      statements.push(`UPDATE calls c SET answered_at = x.at, receptionist_id = x.receptionist_id
+       FROM jsonb_to_recordset(${json(answered)}) AS x(id text, at timestamptz, receptionist_id text) WHERE c.id = x.id`);
+    }
+    if (voicemail.length) {
+      statements.push(`UPDATE calls c SET voicemail_recording = x.recording
+       FROM jsonb_to_recordset(${json(voicemail)}) AS x(id text, recording text) WHERE c.id = x.id`);
+    }
+    if (ended.length) {
+      statements.push(`UPDATE calls c SET ended_at = x.at, outcome = x.outcome, wait_ms = x.wait_ms
+       FROM jsonb_to_recordset(${json(ended)}) AS x(id text, at timestamptz, outcome text, wait_ms integer) WHERE c.id = x.id`);
+    }
+    await this.pool.query(statements.join(';\n'));
   }
 
   async call(id: string): Promise<CallRecord | null> {
