@@ -251,7 +251,7 @@ export class CallService {
           break;
         case 'log':
           this.deps.callLog.append(c.entry);
-          this.deps.logger.info({ ...c.entry, caller: undefined }, `call ${c.entry.kind}`);
+          if (this.deps.logger.isLevelEnabled('info')) this.deps.logger.info({ ...c.entry, caller: undefined }, `call ${c.entry.kind}`);
           break;
         case 'save-call':
           this.deps.liveState.saveCall(c.call);

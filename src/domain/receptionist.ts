@@ -13,8 +13,8 @@ export type PresenceKind = Presence['kind'];
 /** What the receptionist asked to become once the call in hand is over. */
 export type PendingPresence = { kind: 'paused'; reason: string } | { kind: 'logged-out' } | null;
 
-export interface Receptionist {
-  profile: ReceptionistProfile;
+/** What changes as a receptionist works: shared by the live record and its snapshot. */
+export interface ReceptionistState {
   presence: Presence;
   /** When they last became available (login, end of wrap-up, end of a pause): the routing key. */
   idleSince: number;
@@ -25,15 +25,14 @@ export interface Receptionist {
   pending: PendingPresence;
 }
 
-export interface ReceptionistSnapshot {
+export interface Receptionist extends ReceptionistState {
+  profile: ReceptionistProfile;
+}
+
+/** What is stored in Redis and shown through the API. */
+export interface ReceptionistSnapshot extends ReceptionistState {
   id: ReceptionistId;
   name: string;
-  presence: Presence;
-  idleSince: number;
-  presenceSince: number;
-  missedInRow: number;
-  reachable: boolean;
-  pending: PendingPresence;
 }
 
 export function snapshotOf(r: Receptionist): ReceptionistSnapshot {

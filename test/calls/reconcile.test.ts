@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../../src/domain/messages';
 import type { PbxChannel } from '../../src/ports/call-control';
 import { reconcile } from '../../src/calls/reconcile';
+import { waitingCallSnapshot } from '../support/snapshots';
 
 const now = 1_000_000;
 const channel = (id: string, over: Partial<PbxChannel> = {}): PbxChannel => ({
@@ -15,22 +16,8 @@ const channel = (id: string, over: Partial<PbxChannel> = {}): PbxChannel => ({
   createdAt: now - 10_000,
   ...over,
 });
-const call = (id: string, over: Partial<CallSnapshot> = {}): CallSnapshot => ({
-  id,
-  clientId: 'acme',
-  did: '5035550100',
-  caller: { name: 'A', number: '1' },
-  knownNumber: true,
-  arrivedAt: now - 10_000,
-  enqueuedAt: now - 10_000,
-  priorityTier: 0,
-  phase: 'waiting',
-  offer: null,
-  receptionistId: null,
-  answeredAt: null,
-  onHold: true,
-  ...over,
-});
+const call = (id: string, over: Partial<CallSnapshot> = {}): CallSnapshot =>
+  waitingCallSnapshot(id, now - 10_000, { caller: { name: 'A', number: '1' }, ...over });
 const base = { app: 'switchboard', now, receptionists: [], receptionistIds: ['rx1', 'rx-2'] };
 
 describe('reconcile with Asterisk after a restart', () => {

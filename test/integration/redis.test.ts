@@ -4,25 +4,12 @@ import pino from 'pino';
 import { randomBytes } from 'node:crypto';
 import { createRedisLiveState } from '../../src/adapters/redis';
 import type { CallSnapshot } from '../../src/domain/messages';
+import { waitingCallSnapshot } from '../support/snapshots';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `it:${randomBytes(4).toString('hex')}:`;
 const logger = pino({ level: 'silent' });
-const call = (id: string, enqueuedAt: number): CallSnapshot => ({
-  id,
-  clientId: 'acme',
-  did: '1',
-  caller: { name: 'A', number: '1' },
-  knownNumber: true,
-  arrivedAt: enqueuedAt,
-  enqueuedAt,
-  priorityTier: 0,
-  phase: 'waiting',
-  offer: null,
-  receptionistId: null,
-  answeredAt: null,
-  onHold: true,
-});
+const call = (id: string, enqueuedAt: number): CallSnapshot => waitingCallSnapshot(id, enqueuedAt);
 
 describe('Redis live state', () => {
   const raw = new Redis(REDIS_URL);

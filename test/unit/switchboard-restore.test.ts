@@ -4,6 +4,7 @@ import type { ClientProfile } from '../../src/domain/model';
 import type { Presence, ReceptionistSnapshot } from '../../src/domain/receptionist';
 import { UNREACHABLE_RETRY_MS } from '../../src/domain/switchboard';
 import { Office, clientProfile, offered, ofType } from './support/office';
+import { waitingCallSnapshot } from '../support/snapshots';
 
 const NOW = 1_000_000;
 
@@ -12,22 +13,7 @@ function person(id: string, presence: Presence, idleSince: number, extra: Partia
 }
 
 function waitingCall(id: string, enqueuedAt: number, extra: Partial<CallSnapshot> = {}): CallSnapshot {
-  return {
-    id,
-    clientId: 'acme',
-    did: '5035550100',
-    caller: { name: id, number: '5035551234' },
-    knownNumber: true,
-    arrivedAt: enqueuedAt,
-    enqueuedAt,
-    priorityTier: 0,
-    phase: 'waiting',
-    offer: null,
-    receptionistId: null,
-    answeredAt: null,
-    onHold: false,
-    ...extra,
-  };
+  return waitingCallSnapshot(id, enqueuedAt, { onHold: false, ...extra });
 }
 
 function connectedCall(id: string, receptionistId: string, offerId: string, arrivedAt: number): CallSnapshot {

@@ -38,7 +38,7 @@ export interface AriEvent {
 type Query = Record<string, string | number | boolean | undefined>;
 
 /**
- * The one module that talks to Asterisk's ARI: REST over fetch with a timeout on every
+ * The one module that talks to Asterisk's ARI: REST over node:http with a timeout on every
  * request, and the event WebSocket, reconnected forever with capped backoff and a ping
  * heartbeat. Malformed or unknown events are logged and skipped; nothing here throws into the
  * event loop.

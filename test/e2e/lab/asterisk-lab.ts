@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
+import { pollUntil } from './poll';
 import type { CallerView, Lab, LabCall, PhoneBehaviour, PhoneView, PlaceCallOptions } from './lab';
 
 /**
@@ -106,19 +107,8 @@ async function unlessGone(p: Promise<unknown>): Promise<void> {
   }
 }
 
-async function poll<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+function poll<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+  return pollUntil(what, check, timeoutMs, POLL_MS);
 }
 
 /** Caller ID as originate takes it: no quotes or brackets inside. */
