@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import { AriCallControl } from './adapters/ari/ari-call-control';
 import { AriConnection } from './adapters/ari/ari-connection';
 import { createPostgres, migrate } from './adapters/postgres';
+import { PrometheusMetrics } from './adapters/metrics/prometheus';
 import { createRedisLiveState } from './adapters/redis';
 import { NodeTimers, systemClock } from './adapters/runtime/node-timers';
 import { NoticeHub } from './adapters/runtime/notice-hub';
 import { CallService } from './calls/call-service';
 import { defaultClientProfile, type Config } from './config';
 import { buildHttp } from './http/server';
+import { moduleLogger, parseModuleLevels } from './logger';
 import type { Clock } from './ports/clock';
 import type { DirectoryAdmin } from './ports/directory';
 
@@ -18,6 +20,7 @@ export interface SwitchboardApp {
   readonly ari: AriConnection;
   readonly directoryAdmin: DirectoryAdmin;
   readonly hub: NoticeHub;
+  readonly metrics: PrometheusMetrics;
   /** Listens on HTTP and connects to Asterisk; resolves with the HTTP address. */
   start(): Promise<string>;
   /** Stops taking events and closes connections; calls in Asterisk stay up. */
@@ -26,13 +29,15 @@ export interface SwitchboardApp {
 
 /** The composition root's parts, built once per process (tests build several). */
 export async function createSwitchboard(config: Config, opts: { logger: Logger; clock?: Clock }): Promise<SwitchboardApp> {
-  const { logger } = opts;
+  const levels = parseModuleLevels(config.LOG_LEVELS);
+  const log = (module: string) => moduleLogger(opts.logger, module, levels);
+  const logger = opts.logger;
   const clock = opts.clock ?? systemClock;
   if (!config.ASTERISK_ARI_URL) throw new Error('ASTERISK_ARI_URL is required here (main.ts starts the simulator when it is absent)');
 
   await migrate({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, log: (msg) => logger.debug({ module: 'migrate' }, msg) });
-  const pg = await createPostgres({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, logger: logger.child({ module: 'postgres' }) });
-  const redis = createRedisLiveState({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_PREFIX, logger: logger.child({ module: 'redis' }) });
+  const pg = await createPostgres({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, logger: log('postgres') });
+  const redis = createRedisLiveState({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_PREFIX, logger: log('redis') });
 
   const ari = new AriConnection({
     url: config.ASTERISK_ARI_URL,
@@ -41,10 +46,16 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     app: config.ARI_APP,
     requestTimeoutMs: config.ARI_REQUEST_TIMEOUT_MS,
     heartbeatMs: config.ARI_HEARTBEAT_MS,
-    logger: logger.child({ module: 'ari' }),
+    logger: log('ari'),
   });
   const hub = new NoticeHub();
-  const calls = new CallService({
+  // Gauges read the live state when scraped; `calls` exists by then.
+  const metrics: PrometheusMetrics = new PrometheusMetrics({
+    waitingSince: (): number[] => calls.waiting().map((c) => c.arrivedAt),
+    receptionistStates: (): string[] => calls.receptionists().map((r) => r.presence.kind),
+    connections: () => [{ peer: 'ari', connected: ari.isConnected, reconnects: ari.reconnects }],
+  }, { now: () => clock.now() });
+  const calls: CallService = new CallService({
     app: config.ARI_APP,
     pbx: new AriCallControl(ari, config.ARI_APP),
     directory: pg.directory,
@@ -53,7 +64,8 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     notifier: hub,
     timers: new NodeTimers(),
     clock,
-    logger: logger.child({ module: 'calls' }),
+    logger: log('calls'),
+    metrics,
     defaultClient: defaultClientProfile(config),
   });
   ari.on('event', (event) => calls.onAriEvent(event));
@@ -62,7 +74,8 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
   });
 
   const http = buildHttp({
-    logger,
+    logger: log('http'),
+    metrics,
     apiToken: config.SWITCHBOARD_API_TOKEN,
     calls,
     callLog: pg.callLog,
@@ -70,10 +83,10 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     clock,
     health: {
       check: async () => {
-        const [postgres, redisOk] = await Promise.all([
-          pg.pool.query('SELECT 1').then(() => true, () => false),
-          redis.redis.ping().then(() => true, () => false),
-        ]);
+        // Each probe is bounded: a dependency that hangs is as not-ready as one that refuses.
+        const answers = (probe: Promise<unknown>) =>
+          Promise.race([probe.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
+        const [postgres, redisOk] = await Promise.all([answers(pg.pool.query('SELECT 1')), answers(redis.redis.ping())]);
         return { asterisk: ari.isConnected, postgres, redis: redisOk };
       },
     },
@@ -85,6 +98,7 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     http,
     ari,
     hub,
+    metrics,
     directoryAdmin: pg.directoryAdmin,
     async start() {
       const address = await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

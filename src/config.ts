@@ -2,6 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { ClientProfile } from './domain/model';
 
+const MODULE_LEVEL = '[a-z-]+=(fatal|error|warn|info|debug|trace|silent)';
+
 /** Every setting, read once from the environment and validated; see README "Configuration". */
 export const ConfigSchema = Type.Object({
   ASTERISK_ARI_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -18,6 +20,8 @@ export const ConfigSchema = Type.Object({
   HTTP_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   SWITCHBOARD_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+  /** Per-module levels over LOG_LEVEL, e.g. `calls=debug,ari=warn` (modules: ari, calls, http, postgres, redis, demo). */
+  LOG_LEVELS: Type.String({ default: '', pattern: `^$|^${MODULE_LEVEL}(,${MODULE_LEVEL})*$` }),
   DEFAULT_CLIENT_NAME: Type.String({ default: 'our answering service' }),
   DEFAULT_MOH_CLASS: Type.String({ default: 'default' }),
   DEFAULT_VOICEMAIL_BOX: Type.String({ default: 'general' }),

@@ -23,3 +23,19 @@ export const REDACTED_PATHS = [
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'switchboard' } }, destination);
 }
+
+/** `calls=debug,ari=warn` -> a map; the config schema has checked the shape. */
+export function parseModuleLevels(text: string): Map<string, string> {
+  const levels = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const [module, level] = part.split('=');
+    if (module && level) levels.set(module.trim(), level.trim());
+  }
+  return levels;
+}
+
+/** A module's child logger (`module` field), at its own level when LOG_LEVELS names one. */
+export function moduleLogger(root: Logger, module: string, levels: Map<string, string>): Logger {
+  const level = levels.get(module);
+  return level ? root.child({ module }, { level }) : root.child({ module });
+}

@@ -11,6 +11,7 @@ import { PbxError } from '../ports/call-control';
 import type { Clock, Timers } from '../ports/clock';
 import type { Directory } from '../ports/directory';
 import type { LiveStateStore } from '../ports/live-state';
+import { noCallMetrics, type CallMetrics, type RoutingTrigger } from '../ports/metrics';
 import type { Notifier } from '../ports/notifier';
 import { CallMedia } from './call-media';
 import { cleanCallerText, cleanDid, newOfferChannelId } from './channel-ids';
@@ -29,6 +30,7 @@ export interface CallServiceDeps {
   logger: Logger;
   /** Who answers for a number no client owns: a safe company-wide default. */
   defaultClient: ClientProfile;
+  metrics?: CallMetrics;
 }
 
 /**
@@ -46,10 +48,15 @@ export class CallService {
   private queueNoticeTimer: NodeJS.Timeout | null = null;
   private offerSeq = 0;
   private readonly instanceTag = randomBytes(3).toString('hex');
+  private readonly metrics: CallMetrics;
+  /** The ARI event being handled now and when it reached us, for the routing-latency metric. */
+  private decision: { trigger: RoutingTrigger; receivedAt: number } | null = null;
+  private readonly callLoggers = new Map<string, { receptionistId: string | null; logger: Logger }>();
 
   constructor(private readonly deps: CallServiceDeps) {
     this.switchboard = this.newSwitchboard();
     this.media = new CallMedia(deps.pbx, deps.logger);
+    this.metrics = deps.metrics ?? noCallMetrics;
   }
 
   // ---- inputs -----------------------------------------------------------------------------
@@ -57,7 +64,15 @@ export class CallService {
   onAriEvent(event: AriEvent): void {
     const fact = readStasisEvent(event);
     if (fact.kind === 'ignored') return;
-    void this.serial(() => this.onFact(fact));
+    const receivedAt = performance.now();
+    void this.serial(async () => {
+      this.decision = { trigger: fact.kind === 'caller-entered' ? 'arrival' : 'dispatch', receivedAt };
+      try {
+        await this.onFact(fact);
+      } finally {
+        this.decision = null;
+      }
+    });
   }
 
   /** On start and on every ARI reconnect: rebuild from Asterisk plus our store. */
@@ -205,6 +220,7 @@ export class CallService {
       switch (c.type) {
         case 'originate': {
           const o = c.offer;
+          if (this.decision) this.metrics.routed(this.decision.trigger, performance.now() - this.decision.receivedAt);
           this.deps.pbx
             .originate({
               channelId: o.offerId,
@@ -215,7 +231,7 @@ export class CallService {
               timeoutSeconds: o.timeoutSeconds,
             })
             .catch((err) => {
-              this.deps.logger.warn({ callId: o.callId, receptionistId: o.receptionistId, err: (err as Error).message }, 'originate failed');
+              this.callLogger(o.callId).warn({ receptionistId: o.receptionistId, err: (err as Error).message }, 'originate failed');
               void this.serial(() => this.handle({ type: 'leg-ended', offerId: o.offerId, reason: 'unreachable' }));
             });
           break;
@@ -251,7 +267,8 @@ export class CallService {
           break;
         case 'log':
           this.deps.callLog.append(c.entry);
-          if (this.deps.logger.isLevelEnabled('info')) this.deps.logger.info({ ...c.entry, caller: undefined }, `call ${c.entry.kind}`);
+          this.metrics.timeline(c.entry);
+          this.logTimeline(c.entry);
           break;
         case 'save-call':
           this.deps.liveState.saveCall(c.call);
@@ -260,6 +277,7 @@ export class CallService {
         case 'drop-call':
           this.deps.liveState.dropCall(c.callId);
           this.media.forget(c.callId);
+          this.callLoggers.delete(c.callId);
           queueChanged = true;
           break;
         case 'save-receptionist':
@@ -272,6 +290,23 @@ export class CallService {
       }
     }
     if (queueChanged) this.scheduleQueueNotice();
+  }
+
+  /** One child logger per call, carrying the call, client and (once offered) receptionist ids. */
+  private callLogger(callId: string): Logger {
+    const receptionistId = this.switchboard.receptionistOfCall(callId);
+    const cached = this.callLoggers.get(callId);
+    if (cached && cached.receptionistId === receptionistId) return cached.logger;
+    const logger = this.deps.logger.child({ callId, clientId: this.switchboard.clientOf(callId)?.id, receptionistId: receptionistId ?? undefined });
+    if (this.switchboard.hasCall(callId)) this.callLoggers.set(callId, { receptionistId, logger });
+    return logger;
+  }
+
+  private logTimeline(entry: Extract<Command, { type: 'log' }>['entry']): void {
+    if (!this.deps.logger.isLevelEnabled('info')) return;
+    const { kind, callId, at: _at, ...fields } = entry as typeof entry & { caller?: unknown };
+    delete (fields as { caller?: unknown }).caller; // personal data stays out of the logs
+    this.callLogger(callId).info(fields, `call ${kind}`);
   }
 
   private startOverflow(callId: string, treatment: ClientProfile['overflow']): void {

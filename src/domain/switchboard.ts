@@ -689,6 +689,12 @@ export class Switchboard {
     return this.calls.get(callId)?.client;
   }
 
+  /** The receptionist on the call, or being offered it; null while it waits. */
+  receptionistOfCall(callId: CallId): ReceptionistId | null {
+    const call = this.calls.get(callId);
+    return call?.receptionistId ?? call?.offer?.receptionistId ?? null;
+  }
+
   get waitingCount(): number {
     return this.queue.size;
   }

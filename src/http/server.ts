@@ -6,10 +6,19 @@ import { ApiError } from './errors';
 import { callRoutes, type CallRoutesDeps } from './call-routes';
 import { healthRoutes, type HealthCheck } from './health-routes';
 
+/** The Prometheus page and the HTTP latency it records (see adapters/metrics). */
+export interface HttpMetrics {
+  readonly contentType: string;
+  render(): Promise<string>;
+  httpRequest(method: string, route: string, status: number, seconds: number): void;
+}
+
 export interface HttpDeps extends CallRoutesDeps {
+  /** The `http` module's logger. */
   logger: Logger;
   apiToken?: string;
   health: HealthCheck;
+  metrics?: HttpMetrics;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -21,7 +30,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 /** The HTTP API: JSON schemas on every route, stable error codes, no internals in 5xx bodies. */
 export function buildHttp(deps: HttpDeps): FastifyInstance {
   const app = Fastify({
-    loggerInstance: deps.logger.child({ module: 'http' }) as FastifyBaseLogger,
+    loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     // Reject unknown fields (e.g. a clientId or role smuggled into a body) instead of dropping them.
@@ -52,6 +61,14 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     });
   }
 
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, not the URL: ids in paths must not become label values.
+      metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+  }
   app.register(healthRoutes(deps.health));
   app.register(callRoutes(deps), { prefix: '/api' });
   return app as unknown as FastifyInstance;

@@ -42,7 +42,7 @@ export class Office {
     readonly config: Config,
   ) {}
 
-  static async open(): Promise<Office> {
+  static async open(opts: { redisUrl?: string } = {}): Promise<Office> {
     const real = process.env.ASTERISK_ARI_URL;
     const lab = real
       ? await startAsteriskLab({ url: real, user: process.env.ASTERISK_ARI_USER ?? 'switchboard', password: process.env.ASTERISK_ARI_PASSWORD ?? '' })
@@ -55,7 +55,7 @@ export class Office {
       ARI_APP: lab.ari.app,
       DATABASE_URL,
       DATABASE_SCHEMA: `e2e_${tag}`,
-      REDIS_URL,
+      REDIS_URL: opts.redisUrl ?? REDIS_URL,
       REDIS_PREFIX: `sbtest:${tag}:`,
       HTTP_PORT: '0',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -90,7 +90,7 @@ export class Office {
     const pool = new pg.Pool({ connectionString: DATABASE_URL });
     await pool.query(`DROP SCHEMA IF EXISTS ${this.config.DATABASE_SCHEMA} CASCADE`).catch(() => undefined);
     await pool.end();
-    const redis = new Redis(REDIS_URL);
+    const redis = new Redis(this.config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
     const keys = await redis.keys(`${this.config.REDIS_PREFIX}*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
