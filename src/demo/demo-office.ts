@@ -2,14 +2,8 @@ import type { Logger } from 'pino';
 import type { SwitchboardApp } from '../app';
 import type { Config } from '../config';
 import { startAsteriskSimulator, type AsteriskSimulator } from '../simulator';
+import { DEMO_CLIENTS as CLIENTS, DEMO_RECEPTIONISTS as RECEPTIONISTS, seedDemoDirectory } from './demo-directory';
 
-/** A small office for newcomers: three clients, four receptionists, callers now and then. */
-const CLIENTS = [
-  { id: 'warehouse-unlimited', name: 'Warehouse Unlimited', numbers: ['5035550100'], mohClass: 'default' },
-  { id: 'bright-smile-dental', name: 'Bright Smile Dental', numbers: ['5035550101'], mohClass: 'default' },
-  { id: 'hale-law', name: 'Hale & Partners Law', numbers: ['5035550102'], mohClass: 'default' },
-];
-const RECEPTIONISTS = ['sam', 'alex', 'jordan', 'riley'];
 const CALLER_NAMES = ['Pat Doe', 'Lee Chan', 'Maria Garcia', 'Ken Ito', 'Ada Byrne', 'Omar Haddad'];
 
 export interface DemoOffice {
@@ -41,28 +35,7 @@ const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length
 /** Seeds the demo directory, logs the receptionists in, and places a caller every few seconds. */
 function runDemoTraffic(s: AsteriskSimulator, app: SwitchboardApp, logger: Logger): void {
   void (async () => {
-    for (const c of CLIENTS) {
-      await app.directoryAdmin.upsertClient({
-        ...c,
-        greeting: `Thank you for calling ${c.name}, this is {receptionist}, how may I help you?`,
-        holdPrompt: null,
-        announcePosition: false,
-        priorityTier: 0,
-        maxWaitSeconds: 90,
-        overflow: { kind: 'voicemail', mailbox: c.id, greeting: 'sound:vm-intro', maxSeconds: 120 },
-      });
-    }
-    for (const id of RECEPTIONISTS) {
-      await app.directoryAdmin.upsertReceptionist({
-        id,
-        name: id[0].toUpperCase() + id.slice(1),
-        endpoint: `PJSIP/${id}`,
-        groupId: 'front-desk',
-        wrapUpSeconds: 5,
-        ringTimeoutSeconds: 15,
-        maxMissedOffers: 2,
-      });
-    }
+    await seedDemoDirectory(app.directoryAdmin);
     await app.calls.reloadRoster();
     for (const id of RECEPTIONISTS) await app.calls.setPresence(id, { kind: 'available' });
     logger.info({ receptionists: RECEPTIONISTS.length, clients: CLIENTS.length }, 'demo office open; try GET /api/queue and /api/receptionists');

@@ -1,0 +1,144 @@
+/**
+ * switchboard <command> [--json] [--url URL]
+ *
+ * Operators' command line: reads the running server through its HTTP API (status, receptionists,
+ * calls) or works on PostgreSQL directly (migrate, seed-demo). Human-readable tables by default,
+ * `--json` for scripts. Exit code 0 on success, 1 on failure (status: 1 when not ready).
+ */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { createPostgres, migrate } from '../adapters/postgres';
+import { loadConfig } from '../config';
+import type { CallSnapshot } from '../domain/messages';
+import type { ReceptionistSnapshot } from '../domain/receptionist';
+import { seedDemoDirectory } from '../demo/demo-directory';
+import { ApiClient, CliError } from './api-client';
+import { formatDuration, formatTable } from './table';
+
+const USAGE = `Usage: switchboard <command> [--json] [--url URL]
+
+Commands:
+  status          readiness of ARI, PostgreSQL and Redis; callers waiting; receptionists by state
+  receptionists   every receptionist and their state
+  calls           calls in progress
+  migrate         apply pending database migrations
+  seed-demo       write the demo office (3 clients, 4 receptionists) into the database
+
+Options:
+  --json          print JSON instead of a table
+  --url URL       the Switchboard HTTP API (default $SWITCHBOARD_URL or http://127.0.0.1:8080)
+  -h, --help      this text
+
+The API token, when the server wants one, is read from SWITCHBOARD_API_TOKEN; the database from
+DATABASE_URL and DATABASE_SCHEMA.`;
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: Record<string, string | undefined>;
+  now(): number;
+}
+
+type Ready = { status: string; checks: Record<string, boolean> };
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${USAGE}`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || !command) {
+    (command || values.help ? io.out : io.err)(USAGE);
+    return values.help ? 0 : 1;
+  }
+  const json = values.json === true;
+  const print = (data: unknown, table: string) => io.out(json ? JSON.stringify(data, null, 2) : table);
+  const api = () => new ApiClient(values.url ?? io.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:8080', io.env.SWITCHBOARD_API_TOKEN);
+
+  try {
+    switch (command) {
+      case 'status': {
+        const client = api();
+        const ready = await client.get<Ready>('/health/ready');
+        const [receptionists, queue] = ready.status === 401 ? [null, null] : await Promise.all([
+          client.get<{ receptionists: ReceptionistSnapshot[] }>('/api/receptionists'),
+          client.get<{ waiting: Array<{ waitMs: number }> }>('/api/queue'),
+        ]);
+        const byState: Record<string, number> = {};
+        for (const r of receptionists?.body.receptionists ?? []) byState[r.presence.kind] = (byState[r.presence.kind] ?? 0) + 1;
+        const waiting = queue?.body.waiting ?? [];
+        const status = {
+          ready: ready.status === 200,
+          checks: ready.body.checks,
+          callersWaiting: waiting.length,
+          longestWaitMs: waiting.reduce((m, w) => Math.max(m, w.waitMs), 0),
+          receptionists: byState,
+        };
+        print(
+          status,
+          [
+            `Switchboard: ${status.ready ? 'ready' : 'NOT READY'}`,
+            formatTable(['dependency', 'state'], Object.entries(status.checks).map(([k, ok]) => [k, ok ? 'ok' : 'DOWN'])),
+            '',
+            `Callers waiting: ${status.callersWaiting}${status.callersWaiting ? ` (longest ${formatDuration(status.longestWaitMs)})` : ''}`,
+            `Receptionists: ${Object.entries(byState).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`,
+          ].join('\n'),
+        );
+        return status.ready ? 0 : 1;
+      }
+      case 'receptionists': {
+        const { body } = await api().get<{ receptionists: ReceptionistSnapshot[] }>('/api/receptionists');
+        const list = body.receptionists;
+        print(
+          list,
+          formatTable(
+            ['id', 'name', 'state', 'reason', 'since', 'reachable'],
+            list.map((r) => [r.id, r.name, r.presence.kind, r.presence.kind === 'paused' ? r.presence.reason : null, formatDuration(io.now() - r.presenceSince), r.reachable ? 'yes' : 'NO']),
+            'No receptionists.',
+          ),
+        );
+        return 0;
+      }
+      case 'calls': {
+        const { body } = await api().get<{ calls: CallSnapshot[] }>('/api/calls/live');
+        const list = body.calls;
+        print(
+          list,
+          formatTable(
+            ['call', 'client', 'dialled', 'phase', 'receptionist', 'age'],
+            list.map((c) => [c.id, c.clientId, c.did, c.phase, c.receptionistId ?? c.offer?.receptionistId, formatDuration(io.now() - c.arrivedAt)]),
+            'No calls in progress.',
+          ),
+        );
+        return 0;
+      }
+      case 'migrate':
+      case 'seed-demo': {
+        const config = loadConfig(io.env);
+        await migrate({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+        if (command === 'migrate') {
+          print({ migrated: true }, 'Database is up to date.');
+          return 0;
+        }
+        const store = await createPostgres({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, logger: pino({ level: 'silent' }) });
+        try {
+          const seeded = await seedDemoDirectory(store.directoryAdmin);
+          print(seeded, `Seeded the demo office: ${seeded.clients} clients, ${seeded.receptionists} receptionists.`);
+        } finally {
+          await store.close();
+        }
+        return 0;
+      }
+      default:
+        io.err(`unknown command: ${command}\n\n${USAGE}`);
+        return 1;
+    }
+  } catch (err) {
+    io.err(`switchboard ${command}: ${err instanceof CliError ? err.message : (err as Error).message}`);
+    return 1;
+  }
+}
