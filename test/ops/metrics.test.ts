@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Office } from '../e2e/support/office';
 
@@ -76,4 +77,17 @@ describe('metrics', () => {
     expect(after.get('switchboard_callers_waiting')).toBe(0);
     expect(after.get('switchboard_http_request_duration_seconds_count{method="PUT",route="/api/receptionists/:id/presence",status="200"}')).toBe(1);
   });
+
+  it('given the Grafana dashboard in docker/ then every metric its queries read is one Switchboard exports', async () => {
+    const dashboard = JSON.parse(readFileSync('docker/grafana/switchboard-dashboard.json', 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const page = await (await fetch(`${office.baseUrl}/metrics`)).text();
+    parseExposition(page);
+    // Metric families as declared (# TYPE), including labelled ones with no sample yet.
+    const exported = new Set([...page.matchAll(/^# TYPE ([a-z0-9_]+) /gm)].map((m) => m[1]));
+    const read = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/switchboard_[a-z0-9_]+/g) ?? []));
+    expect(read.length).toBeGreaterThan(10);
+    const missing = read.map((m) => m.replace(/_(bucket|sum|count)$/, '')).filter((m) => !exported.has(m));
+    expect(missing).toEqual([]);
+  });
 });
+
