@@ -119,6 +119,7 @@ async function main(): Promise<void> {
       REDIS_URL,
       REDIS_PREFIX: prefix,
       HTTP_PORT: String(httpPort),
+      FASTAGI_PORT: '0',
       LOG_LEVEL: 'error',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -4,6 +4,8 @@ import { AriCallControl } from './adapters/ari/ari-call-control';
 import { AriConnection } from './adapters/ari/ari-connection';
 import { createPostgres, migrate } from './adapters/postgres';
 import { PrometheusMetrics } from './adapters/metrics/prometheus';
+import { PostgresDialplanData } from './adapters/postgres/dialplan-data';
+import { dialplanRoutes, startFastAgiServer, type FastAgiServer } from './agi';
 import { createRedisLiveState } from './adapters/redis';
 import { NodeTimers, systemClock } from './adapters/runtime/node-timers';
 import { NoticeHub } from './adapters/runtime/notice-hub';
@@ -21,6 +23,8 @@ export interface SwitchboardApp {
   readonly directoryAdmin: DirectoryAdmin;
   readonly hub: NoticeHub;
   readonly metrics: PrometheusMetrics;
+  /** The FastAGI server's port once started (null when disabled). */
+  readonly fastAgiPort: number | null;
   /** Listens on HTTP and connects to Asterisk; resolves with the HTTP address. */
   start(): Promise<string>;
   /** Stops taking events and closes connections; calls in Asterisk stay up. */
@@ -93,6 +97,7 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
   });
 
   let started = false;
+  let fastAgi: FastAgiServer | null = null;
   return {
     calls,
     http,
@@ -103,11 +108,35 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     async start() {
       const address = await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
       started = true;
+      if (config.FASTAGI_ENABLED) {
+        // Dialplan lookups (docs/fastagi.md): the same clients and numbers the queue uses.
+        fastAgi = await startFastAgiServer({
+          host: config.FASTAGI_HOST,
+          port: config.FASTAGI_PORT,
+          maxSessions: config.FASTAGI_MAX_SESSIONS,
+          maxLineBytes: config.FASTAGI_MAX_LINE_BYTES,
+          environmentTimeoutMs: config.FASTAGI_ENV_TIMEOUT_MS,
+          responseTimeoutMs: config.FASTAGI_RESPONSE_TIMEOUT_MS,
+          lookupTimeoutMs: config.FASTAGI_LOOKUP_TIMEOUT_MS,
+          sessionTimeoutMs: config.FASTAGI_SESSION_TIMEOUT_MS,
+          routes: dialplanRoutes({
+            data: new PostgresDialplanData(pg.pool),
+            clock,
+            defaults: { clientName: config.DEFAULT_CLIENT_NAME, voicemailBox: config.DEFAULT_VOICEMAIL_BOX },
+          }),
+          logger: log('agi'),
+        });
+      }
       ari.start();
       return address;
     },
+    get fastAgiPort() {
+      return fastAgi?.port ?? null;
+    },
     async stop() {
       await ari.stop();
+      await fastAgi?.close();
+      fastAgi = null;
       await calls.stop();
       if (started) await http.close();
       await redis.close();

@@ -63,6 +63,7 @@ describe('graceful shutdown', () => {
         REDIS_URL,
         REDIS_PREFIX: `sbtest:${schema}:`,
         HTTP_PORT: String(port),
+        FASTAGI_PORT: '0',
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'ignore', 'pipe'],

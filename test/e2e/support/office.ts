@@ -60,6 +60,7 @@ export class Office {
       HTTP_PORT: '0',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ARI_HEARTBEAT_MS: '1000',
+      FASTAGI_PORT: '0',
     });
     const office = new Office(lab, config);
     await office.start();
