@@ -9,6 +9,13 @@ module.exports = {
       to: { pathNot: '^src/domain' },
     },
     {
+      name: 'analytics-is-pure',
+      comment: 'src/analytics (roll-ups, billing, queue_log mapping) imports only itself, the domain and port types: no Node, no I/O.',
+      severity: 'error',
+      from: { path: '^src/analytics' },
+      to: { pathNot: '^src/(analytics|domain|ports)' },
+    },
+    {
       name: 'ports-are-types',
       severity: 'error',
       from: { path: '^src/ports' },
@@ -33,10 +40,24 @@ module.exports = {
       to: { path: 'node_modules/ws/' },
     },
     {
+      name: 'asterisk-manager-only-in-ami-adapter',
+      comment: 'AMI goes through src/adapters/ami/ami-client.ts, which fixes what the library lacks.',
+      severity: 'error',
+      from: { pathNot: '^src/adapters/ami' },
+      to: { path: 'node_modules/asterisk-manager/' },
+    },
+    {
       name: 'fastify-only-in-http',
       severity: 'error',
       from: { pathNot: '^src/(http|app\\.ts)' },
       to: { path: 'node_modules/(fastify|@fastify)/' },
+    },
+    {
+      name: 'bullmq-and-nodemailer-only-in-workers-and-mail-adapter',
+      comment: 'The job queue lives in src/workers, e-mail in src/adapters/mail; src/messages stays free of both.',
+      severity: 'error',
+      from: { pathNot: '^src/(workers|adapters/mail)' },
+      to: { path: 'node_modules/(bullmq|nodemailer)/' },
     },
     {
       name: 'simulator-is-not-used-by-the-product',

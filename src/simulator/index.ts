@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 import { bridgeJson, type PhoneBehaviour, type SimChannel } from './model';
 import { SimulatedPbx, type OriginateParams } from './pbx';
 import { AriServer } from './server';
+import { startAmiServer, type AmiServerOptions, type SimulatedAmi } from './ami-server';
 
 export type { PhoneBehaviour } from './model';
+export type { AmiServerOptions, SimQueueMember, SimulatedAmi } from './ami-server';
 
 export interface SimulatorOptions {
   port?: number;
@@ -19,6 +21,8 @@ export interface SimulatorOptions {
   playbackDurationMs?: number;
   busyDelayMs?: number;
   logger?: Logger;
+  /** Also serve AMI (TCP, like port 5038) on this PBX; `{}` picks a free port on 127.0.0.1. */
+  ami?: AmiServerOptions;
 }
 
 export interface ChannelView {
@@ -64,6 +68,8 @@ export interface AsteriskSimulator {
   onEvent(listener: (event: Record<string, unknown>) => void): () => void;
   onOriginate(listener: (req: OriginateParams & { channelId: string }, atNs: bigint) => void): () => void;
   stats(): { originates: number; events: number; channels: number; bridges: number };
+  /** The AMI server, when started with the `ami` option. */
+  readonly ami: SimulatedAmi | null;
   close(): Promise<void>;
 }
 
@@ -80,6 +86,7 @@ export async function startAsteriskSimulator(opts: SimulatorOptions = {}): Promi
     busyDelayMs: opts.busyDelayMs ?? 50,
   });
   const server = new AriServer(pbx, { user, password });
+  const ami = opts.ami ? await startAmiServer(pbx, { systemName: opts.systemName, ...opts.ami }) : null;
 
   const view = (c: SimChannel): ChannelView => {
     const bridge = c.bridgeId ? pbx.bridges.get(c.bridgeId) : undefined;
@@ -142,11 +149,15 @@ export async function startAsteriskSimulator(opts: SimulatorOptions = {}): Promi
     onEvent: (l) => pbx.onEvent(l),
     onOriginate: (l) => pbx.onOriginate(l),
     stats: () => ({ ...pbx.stats, channels: pbx.liveChannels().length, bridges: pbx.bridges.size }),
-    close: () => server.close(),
+    ami,
+    close: async () => {
+      await ami?.close();
+      await server.close();
+    },
   };
   server.defineControl(sim);
   const url = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
   (sim as { url: string }).url = url;
-  opts.logger?.info({ url }, 'Asterisk simulator listening');
+  opts.logger?.info({ url, amiPort: ami?.port }, 'Asterisk simulator listening');
   return sim;
 }

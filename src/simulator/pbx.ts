@@ -77,6 +77,19 @@ export class SimulatedPbx {
     return () => this.originateListeners.delete(listener);
   }
 
+  // ---- hook for the AMI server (ami-server.ts): a phone's reachability or legs changed ----
+
+  private readonly phoneChangeListeners = new Set<(phone: string) => void>();
+
+  onPhoneChange(listener: (phone: string) => void): () => void {
+    this.phoneChangeListeners.add(listener);
+    return () => this.phoneChangeListeners.delete(listener);
+  }
+
+  private phoneChanged(phone: string | null): void {
+    if (phone) for (const l of this.phoneChangeListeners) l(phone);
+  }
+
   // ---- events ---------------------------------------------------------------------------
 
   private emit(app: string | null, type: string, fields: Record<string, unknown>): void {
@@ -100,6 +113,7 @@ export class SimulatedPbx {
     if (c.state === state) return;
     c.state = state;
     this.emitChannel(c, 'ChannelStateChange');
+    this.phoneChanged(c.phone);
   }
 
   // ---- channels -------------------------------------------------------------------------
@@ -295,6 +309,7 @@ export class SimulatedPbx {
     if (c.fellBack) {
       c.alive = false;
       this.live.delete(c);
+      this.phoneChanged(c.phone);
       return;
     }
     this.emitChannel(c, 'ChannelHangupRequest', request);
@@ -317,6 +332,7 @@ export class SimulatedPbx {
     this.live.delete(c);
     for (const t of c.timers) clearTimeout(t);
     c.timers = [];
+    this.phoneChanged(c.phone);
     if (c.originatedBy) {
       const fields: Record<string, unknown> = { cause, cause_txt: CAUSE_TEXT[cause] ?? 'Unknown' };
       if (techCause) fields.tech_cause = techCause;
@@ -540,6 +556,7 @@ export class SimulatedPbx {
     const existing = this.phones.get(name);
     const wasOnline = existing ? existing.behaviour.kind !== 'unreachable' : null;
     this.phones.set(name, { behaviour, offers: existing?.offers ?? 0 });
+    this.phoneChanged(name);
     const online = behaviour.kind !== 'unreachable';
     if (wasOnline !== null && wasOnline !== online) {
       for (const [app, sources] of this.subscriptions) {
