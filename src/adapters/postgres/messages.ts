@@ -1,0 +1,292 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { ChannelKind, Delivery, DeliveryChannel, DeliveryStatus, Message, MessageFlag } from '../../messages/model';
+import type { DeliveryClaim, MessageStore, PendingVoicemail } from '../../messages/ports';
+
+type Row = Record<string, unknown>;
+
+const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
+const msOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : ms(v));
+
+function toMessage(r: Row): Message {
+  return {
+    id: r.id as string,
+    sourceKey: r.source_key as string,
+    kind: r.kind as Message['kind'],
+    clientId: r.client_id as string,
+    clientName: r.client_name as string,
+    callId: (r.call_id as string | null) ?? null,
+    callerName: r.caller_name as string,
+    callerNumber: r.caller_number as string,
+    dialled: r.dialled as string,
+    receivedAt: ms(r.received_at),
+    durationMs: (r.duration_ms as number | null) ?? null,
+    text: (r.body as string | null) ?? null,
+    audio: r.audio_sha256
+      ? { sha256: r.audio_sha256 as string, fileName: r.audio_file_name as string, contentType: r.audio_content_type as string, bytes: r.audio_bytes as number }
+      : null,
+    transcript: (r.transcript as string | null) ?? null,
+    flags: (r.flags as MessageFlag[]) ?? [],
+    authorId: (r.author_id as string | null) ?? null,
+  };
+}
+
+function toDelivery(r: Row): Delivery {
+  return {
+    id: r.id as string,
+    messageId: r.message_id as string,
+    channelId: String(r.channel_id),
+    kind: r.kind as ChannelKind,
+    target: r.target as string,
+    status: r.status as DeliveryStatus,
+    attempts: r.attempts as number,
+    maxAttempts: r.max_attempts as number,
+    lastError: (r.last_error as string | null) ?? null,
+    sentAt: msOrNull(r.sent_at),
+    updatedAt: ms(r.updated_at),
+  };
+}
+
+function toChannel(r: Row): DeliveryChannel {
+  return { id: String(r.id), clientId: r.client_id as string, kind: r.kind as ChannelKind, target: r.target as string, enabled: r.enabled as boolean };
+}
+
+const CLAIM_OPEN = (table: string, key: string, open: string) => `
+  UPDATE ${table} t SET enqueued_at = now()
+  WHERE t.${key} IN (
+    SELECT ${key} FROM ${table}
+    WHERE ${open} AND (enqueued_at IS NULL OR enqueued_at < now() - $2 * interval '1 millisecond')
+    ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+  RETURNING t.${key} AS id`;
+
+const OPEN_VOICEMAIL = 'done_at IS NULL AND failed_at IS NULL';
+const OPEN_DELIVERY = "(status = 'pending' OR (status = 'sending' AND lease_until < now()))";
+
+/**
+ * Messages, deliveries, the voicemail outbox and delivery channels. Every write that must
+ * happen once is guarded by a unique key or a status check in the same statement.
+ */
+export class PostgresMessageStore implements MessageStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    /** Name for messages of a client that is not a row (the company-wide default). */
+    private readonly defaultClientName: string,
+  ) {}
+
+  async claimVoicemails(limit: number, leaseMs: number): Promise<string[]> {
+    const { rows } = await this.pool.query(CLAIM_OPEN('voicemail_outbox', 'call_id', OPEN_VOICEMAIL), [limit, leaseMs]);
+    return rows.map((r) => r.id as string);
+  }
+
+  async releaseVoicemails(callIds: string[]): Promise<void> {
+    if (callIds.length) await this.pool.query('UPDATE voicemail_outbox SET enqueued_at = NULL WHERE call_id = ANY($1)', [callIds]);
+  }
+
+  async pendingVoicemail(callId: string): Promise<PendingVoicemail | null> {
+    const { rows } = await this.pool.query(
+      `SELECT o.call_id, o.recording, o.message_id, o.created_at AS outbox_at,
+              c.client_id, c.did, c.caller_name, c.caller_number, cl.name AS client_name,
+              (SELECT (e.data->>'at')::bigint FROM call_events e
+                WHERE e.call_id = o.call_id AND e.kind = 'voicemail-recorded' ORDER BY e.at DESC LIMIT 1) AS recorded_at
+       FROM voicemail_outbox o
+       JOIN calls c ON c.id = o.call_id
+       LEFT JOIN clients cl ON cl.id = c.client_id
+       WHERE o.call_id = $1`,
+      [callId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      callId: r.call_id,
+      recording: r.recording,
+      messageId: r.message_id,
+      clientId: r.client_id,
+      clientName: r.client_name ?? this.defaultClientName,
+      callerName: r.caller_name,
+      callerNumber: r.caller_number,
+      dialled: r.did,
+      recordedAt: r.recorded_at !== null ? Number(r.recorded_at) : ms(r.outbox_at),
+    };
+  }
+
+  async failVoicemail(callId: string, reason: string): Promise<void> {
+    await this.pool.query('UPDATE voicemail_outbox SET failed_at = now(), last_error = $2 WHERE call_id = $1 AND done_at IS NULL', [callId, reason]);
+  }
+
+  async saveMessage(message: Message, opts: { maxAttempts: Record<ChannelKind, number>; voicemailCallId?: string }) {
+    // One statement, so one round trip and one implicit transaction: the message, a delivery
+    // per enabled channel (enqueued_at now: the caller enqueues them next, the sweep takes
+    // over if it cannot) and the outbox row marked done.
+    const { rows } = await this.pool.query(
+      `WITH msg AS (
+         INSERT INTO messages (id, source_key, kind, client_id, client_name, call_id, caller_name, caller_number, dialled,
+           received_at, duration_ms, body, audio_sha256, audio_file_name, audio_content_type, audio_bytes, transcript, flags, author_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10::double precision / 1000), $11, $12, $13, $14, $15, $16, $17, $18, $19)
+         ON CONFLICT (source_key) DO NOTHING RETURNING id, client_id),
+       deliveries AS (
+         INSERT INTO message_deliveries (message_id, channel_id, kind, target, max_attempts, enqueued_at)
+         SELECT msg.id, ch.id, ch.kind, ch.target, CASE ch.kind WHEN 'email' THEN $20::integer ELSE $21::integer END, now()
+         FROM msg JOIN client_delivery_channels ch ON ch.client_id = msg.client_id AND ch.enabled
+         RETURNING id),
+       outbox AS (
+         UPDATE voicemail_outbox SET done_at = now(), message_id = msg.id, failed_at = NULL, last_error = NULL
+         FROM msg WHERE call_id = $22 RETURNING 1)
+       SELECT (SELECT id FROM msg) AS created, ARRAY(SELECT id FROM deliveries) AS deliveries, (SELECT count(*) FROM outbox) AS outbox`,
+      [
+        message.id, message.sourceKey, message.kind, message.clientId, message.clientName, message.callId, message.callerName,
+        message.callerNumber, message.dialled, message.receivedAt, message.durationMs, message.text, message.audio?.sha256 ?? null,
+        message.audio?.fileName ?? null, message.audio?.contentType ?? null, message.audio?.bytes ?? null, message.transcript,
+        message.flags, message.authorId, opts.maxAttempts.email, opts.maxAttempts.webhook, opts.voicemailCallId ?? null,
+      ],
+    );
+    if (rows[0].created) return { messageId: rows[0].created as string, created: true, pendingDeliveryIds: rows[0].deliveries as string[] };
+
+    // Someone made it first (a re-run after a crash, a retried submit): report theirs, and
+    // make sure the outbox row says done. A new statement sees their committed rows.
+    const existing = await this.pool.query(
+      `SELECT m.id, array_remove(array_agg(d.id) FILTER (WHERE d.status = 'pending'), NULL) AS pending
+       FROM messages m LEFT JOIN message_deliveries d ON d.message_id = m.id WHERE m.source_key = $1 GROUP BY m.id`,
+      [message.sourceKey],
+    );
+    const messageId = existing.rows[0].id as string;
+    if (opts.voicemailCallId !== undefined) {
+      await this.pool.query('UPDATE voicemail_outbox SET done_at = now(), message_id = $2, failed_at = NULL, last_error = NULL WHERE call_id = $1 AND done_at IS NULL', [
+        opts.voicemailCallId,
+        messageId,
+      ]);
+    }
+    return { messageId, created: false, pendingDeliveryIds: (existing.rows[0].pending as string[] | null) ?? [] };
+  }
+
+  async clientName(clientId: string): Promise<string | null> {
+    const { rows } = await this.pool.query('SELECT name FROM clients WHERE id = $1', [clientId]);
+    return rows[0]?.name ?? null;
+  }
+
+  async claimPendingDeliveries(limit: number, leaseMs: number): Promise<string[]> {
+    const { rows } = await this.pool.query(CLAIM_OPEN('message_deliveries', 'id', OPEN_DELIVERY), [limit, leaseMs]);
+    return rows.map((r) => r.id as string);
+  }
+
+  async releasePendingDeliveries(deliveryIds: string[]): Promise<void> {
+    if (deliveryIds.length) await this.pool.query('UPDATE message_deliveries SET enqueued_at = NULL WHERE id = ANY($1::uuid[])', [deliveryIds]);
+  }
+
+  async claimDelivery(deliveryId: string, leaseMs: number): Promise<DeliveryClaim> {
+    const { rows } = await this.pool.query(
+      `WITH claimed AS (
+         UPDATE message_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = now(),
+                lease_until = now() + $2 * interval '1 millisecond'
+         WHERE id = $1 AND ${OPEN_DELIVERY}
+         RETURNING *)
+       SELECT row_to_json(d) AS d, row_to_json(m) AS m, ch.secret
+       FROM claimed d JOIN messages m ON m.id = d.message_id JOIN client_delivery_channels ch ON ch.id = d.channel_id`,
+      [deliveryId, leaseMs],
+    );
+    if (rows[0]) return { kind: 'claimed', delivery: toDelivery(rows[0].d), message: toMessage(rows[0].m), secret: rows[0].secret };
+    const { rows: now } = await this.pool.query('SELECT status FROM message_deliveries WHERE id = $1', [deliveryId]);
+    const status = now[0]?.status as DeliveryStatus | undefined;
+    if (status === undefined) return { kind: 'missing' };
+    if (status === 'sent' || status === 'failed') return { kind: 'finished', status };
+    return { kind: 'busy' };
+  }
+
+  async markDeliverySent(deliveryId: string): Promise<void> {
+    await this.pool.query(
+      "UPDATE message_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL, updated_at = now() WHERE id = $1",
+      [deliveryId],
+    );
+  }
+
+  async markDeliveryAttemptFailed(deliveryId: string, reason: string, final: boolean): Promise<DeliveryStatus> {
+    const { rows } = await this.pool.query(
+      `UPDATE message_deliveries SET status = CASE WHEN $3 THEN 'failed' ELSE 'pending' END, last_error = $2,
+              lease_until = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'sending' RETURNING status`,
+      [deliveryId, reason, final],
+    );
+    return (rows[0]?.status as DeliveryStatus | undefined) ?? 'pending';
+  }
+
+  async message(id: string): Promise<(Message & { deliveries: Delivery[] }) | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const { rows } = await this.pool.query('SELECT * FROM messages WHERE id = $1', [id]);
+    if (!rows[0]) return null;
+    const deliveries = await this.pool.query('SELECT * FROM message_deliveries WHERE message_id = $1 ORDER BY created_at, id', [id]);
+    return { ...toMessage(rows[0]), deliveries: deliveries.rows.map(toDelivery) };
+  }
+
+  async messages(opts: { clientId?: string; limit: number }): Promise<Message[]> {
+    const { rows } = opts.clientId
+      ? await this.pool.query('SELECT * FROM messages WHERE client_id = $2 ORDER BY received_at DESC LIMIT $1', [opts.limit, opts.clientId])
+      : await this.pool.query('SELECT * FROM messages ORDER BY received_at DESC LIMIT $1', [opts.limit]);
+    return rows.map(toMessage);
+  }
+
+  async deliveries(opts: { status?: DeliveryStatus; limit: number }): Promise<Delivery[]> {
+    const { rows } = opts.status
+      ? await this.pool.query('SELECT * FROM message_deliveries WHERE status = $2 ORDER BY updated_at DESC LIMIT $1', [opts.limit, opts.status])
+      : await this.pool.query('SELECT * FROM message_deliveries ORDER BY updated_at DESC LIMIT $1', [opts.limit]);
+    return rows.map(toDelivery);
+  }
+
+  async failedVoicemails(limit: number): Promise<Array<{ callId: string; reason: string; failedAt: number }>> {
+    const { rows } = await this.pool.query(
+      'SELECT call_id, last_error, failed_at FROM voicemail_outbox WHERE failed_at IS NOT NULL AND done_at IS NULL ORDER BY failed_at DESC LIMIT $1',
+      [limit],
+    );
+    return rows.map((r) => ({ callId: r.call_id, reason: r.last_error ?? '', failedAt: ms(r.failed_at) }));
+  }
+
+  async resetDelivery(deliveryId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE message_deliveries SET status = 'pending', attempts = 0, lease_until = NULL, enqueued_at = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'failed'`,
+      [deliveryId],
+    );
+    return rowCount === 1;
+  }
+
+  async resetVoicemail(callId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      'UPDATE voicemail_outbox SET failed_at = NULL, last_error = NULL, enqueued_at = NULL WHERE call_id = $1 AND failed_at IS NOT NULL AND done_at IS NULL',
+      [callId],
+    );
+    return rowCount === 1;
+  }
+
+  async upsertChannel(channel: { clientId: string; kind: ChannelKind; target: string; secret?: string | null; enabled?: boolean }): Promise<DeliveryChannel> {
+    const { rows } = await this.pool.query(
+      `INSERT INTO client_delivery_channels (client_id, kind, target, secret, enabled) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (client_id, kind, target) DO UPDATE SET secret = EXCLUDED.secret, enabled = EXCLUDED.enabled
+       RETURNING *`,
+      [channel.clientId, channel.kind, channel.target, channel.secret ?? null, channel.enabled ?? true],
+    );
+    return toChannel(rows[0]);
+  }
+
+  async channels(clientId: string): Promise<DeliveryChannel[]> {
+    const { rows } = await this.pool.query('SELECT * FROM client_delivery_channels WHERE client_id = $1 ORDER BY id', [clientId]);
+    return rows.map(toChannel);
+  }
+}
+
+/** A pool of its own for the worker (or for the call server's admin routes). */
+export function openMessageStore(opts: { databaseUrl: string; schema?: string; poolSize?: number; defaultClientName: string; logger: Logger }): {
+  store: PostgresMessageStore;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+} {
+  const pool = new pg.Pool({
+    connectionString: opts.databaseUrl,
+    options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+  });
+  pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
+  return {
+    store: new PostgresMessageStore(pool, opts.defaultClientName),
+    ping: async () => void (await pool.query('SELECT 1')),
+    close: () => pool.end(),
+  };
+}
