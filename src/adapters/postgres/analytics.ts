@@ -1,0 +1,440 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
+import type { TimelineEntry } from '../../domain/messages';
+import type { PresenceChange, PresenceLog, QueueLog } from '../../ports/analytics';
+import {
+  billClient,
+  DEFAULT_BILLING_RULE,
+  DEFAULT_ROLL_UP_OPTIONS,
+  FIGURE_FIELDS,
+  formatQueueLogLine,
+  INTERVAL_MS,
+  intervalStartOf,
+  QueueLogMapper,
+  rollUpWindow,
+  windowsOfIntervals,
+  alignedWindows,
+  callFactsFromTimeline,
+  type AnalyticsStore,
+  type AnalyticsTimelineEntry,
+  type BillingRule,
+  type CallDisposition,
+  type CallFacts,
+  type ClientBill,
+  type IntervalFigures,
+  type QueueLogLine,
+  type RollUpOptions,
+  type RollUpReport,
+  type ScopeKey,
+} from '../../analytics';
+
+// ---- buffered, retried batch writes (as the call log does) ----------------------------------
+
+/** Buffers items and writes them in batches behind the caller; a failed batch is retried. */
+class BatchWriter<T> {
+  private readonly buffer: Array<{ n: number; seq: string; item: T }> = [];
+  private readonly tag = randomBytes(4).toString('hex');
+  private counter = 0;
+  private written = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private writing = false;
+  private failures = 0;
+  private waiters: Array<{ upTo: number; resolve: () => void }> = [];
+
+  constructor(
+    private readonly write: (batch: Array<{ seq: string; item: T }>) => Promise<void>,
+    private readonly logger: Logger,
+    private readonly what: string,
+    private readonly batchMs = 20,
+  ) {}
+
+  push(item: T): void {
+    const n = ++this.counter;
+    this.buffer.push({ n, seq: `${String(n).padStart(12, '0')}-${this.tag}`, item });
+    this.schedule(this.batchMs);
+  }
+
+  flush(): Promise<void> {
+    if (this.written >= this.counter) return Promise.resolve();
+    const upTo = this.counter;
+    return new Promise((resolve) => {
+      this.waiters.push({ upTo, resolve });
+      this.schedule(0);
+    });
+  }
+
+  private schedule(ms: number): void {
+    if (this.writing) return;
+    if (this.timer && ms > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.writeBatch();
+    }, ms);
+  }
+
+  private async writeBatch(): Promise<void> {
+    if (this.buffer.length === 0 || this.writing) return;
+    this.writing = true;
+    const batch = this.buffer.slice(0, 500);
+    try {
+      await this.write(batch.map(({ seq, item }) => ({ seq, item })));
+      this.buffer.splice(0, batch.length);
+      this.written = batch[batch.length - 1].n;
+      this.failures = 0;
+      const done = this.waiters.filter((w) => w.upTo <= this.written);
+      this.waiters = this.waiters.filter((w) => w.upTo > this.written);
+      for (const w of done) w.resolve();
+    } catch (err) {
+      this.failures += 1;
+      this.logger.warn({ err: (err as Error).message, pending: this.buffer.length, attempt: this.failures }, `${this.what} write failed; will retry`);
+    } finally {
+      this.writing = false;
+    }
+    if (this.buffer.length > 0) this.schedule(this.failures ? Math.min(5000, 100 * 2 ** (this.failures - 1)) : 0);
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `receptionist_events`, appended behind the call path. */
+export class PostgresPresenceLog implements PresenceLog {
+  private readonly writer: BatchWriter<PresenceChange>;
+
+  constructor(pool: pg.Pool, logger: Logger, batchMs?: number) {
+    this.writer = new BatchWriter(
+      async (batch) => {
+        const rows = batch.map(({ seq, item }) => ({
+          receptionist_id: item.receptionistId, seq, at: iso(item.at), state: item.state, reason: item.reason, call_id: item.callId,
+        }));
+        await pool.query(
+          `INSERT INTO receptionist_events (receptionist_id, seq, at, state, reason, call_id)
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(receptionist_id text, seq text, at timestamptz, state text, reason text, call_id text)
+           ON CONFLICT DO NOTHING`,
+          [JSON.stringify(rows)],
+        );
+      },
+      logger,
+      'presence log',
+      batchMs,
+    );
+  }
+
+  appendPresence(change: PresenceChange): void {
+    this.writer.push(change);
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+}
+
+/**
+ * queue_log: maps what happens to app_queue lines (pure mapper) and writes them to the
+ * `queue_log` table and, when a path is given, appends them to that file (one write per batch,
+ * after the table, so a retried batch never writes the file twice for lines it already has).
+ * The file lives here rather than in its own adapter because each line goes to both together.
+ */
+export class PostgresQueueLog implements QueueLog {
+  private readonly writer: BatchWriter<QueueLogLine>;
+  private readonly mapper: QueueLogMapper;
+
+  constructor(opts: {
+    pool: pg.Pool;
+    logger: Logger;
+    filePath?: string | null;
+    memberQueues: () => readonly string[];
+    agentOf?: (receptionistId: string) => string;
+    batchMs?: number;
+  }) {
+    this.mapper = new QueueLogMapper({ memberQueues: opts.memberQueues, agentOf: opts.agentOf });
+    let fileWrittenUpTo = '';
+    this.writer = new BatchWriter(
+      async (batch) => {
+        const rows = batch.map(({ seq, item }) => {
+          const d = [...item.data, '', '', '', '', ''];
+          return { seq, time: iso(item.at), callid: item.callId, queuename: item.queue, agent: item.agent, event: item.event, data: item.data.join('|'), data1: d[0], data2: d[1], data3: d[2], data4: d[3], data5: d[4] };
+        });
+        await opts.pool.query(
+          `INSERT INTO queue_log (seq, time, callid, queuename, agent, event, data, data1, data2, data3, data4, data5)
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(seq text, time timestamptz, callid text, queuename text, agent text, event text,
+             data text, data1 text, data2 text, data3 text, data4 text, data5 text)
+           ON CONFLICT (seq) DO NOTHING`,
+          [JSON.stringify(rows)],
+        );
+        if (opts.filePath) {
+          const fresh = batch.filter((b) => b.seq > fileWrittenUpTo);
+          if (fresh.length) {
+            await appendFile(opts.filePath, fresh.map((b) => formatQueueLogLine(b.item) + '\n').join(''));
+            fileWrittenUpTo = fresh[fresh.length - 1].seq;
+          }
+        }
+      },
+      opts.logger,
+      'queue_log',
+      opts.batchMs,
+    );
+  }
+
+  recordTimeline(entry: TimelineEntry): void {
+    for (const line of this.mapper.timeline(entry)) this.writer.push(line);
+  }
+
+  recordPresence(change: PresenceChange): void {
+    for (const line of this.mapper.presenceChanged(change)) this.writer.push(line);
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+}
+
+// ---- roll-ups ------------------------------------------------------------------------------
+
+export interface AnalyticsConfig extends RollUpOptions {
+  /** How far past a window presence is read, to close the wrap-ups of its calls. Default 6 h. */
+  lookaheadMs: number;
+  /** The incremental run re-reads rows written this long before its last run (slow writers). Default 60 s. */
+  overlapMs: number;
+  /** Intervals per window (one transaction each) in a recompute. Default 96 (a day). */
+  windowIntervals: number;
+  billing: BillingRule;
+}
+
+export const DEFAULT_ANALYTICS_CONFIG: AnalyticsConfig = {
+  ...DEFAULT_ROLL_UP_OPTIONS,
+  lookaheadMs: 6 * 3_600_000,
+  overlapMs: 60_000,
+  windowIntervals: 96,
+  billing: DEFAULT_BILLING_RULE,
+};
+
+const LOCK_KEY = 'switchboard-analytics';
+
+const COLUMN_OF: Record<string, string> = Object.fromEntries(
+  FIGURE_FIELDS.map((f) => [f, f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]),
+);
+COLUMN_OF.scope = 'scope';
+const STORED_FIELDS = FIGURE_FIELDS.filter((f) => f !== 'intervalStart');
+
+/** Interval roll-ups, billing and dispositions on PostgreSQL; the figures come from src/analytics. */
+export class PostgresAnalytics implements AnalyticsStore {
+  readonly options: RollUpOptions;
+  private readonly config: AnalyticsConfig;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly now: () => number = Date.now,
+    config: Partial<AnalyticsConfig> = {},
+  ) {
+    this.config = { ...DEFAULT_ANALYTICS_CONFIG, ...config };
+    this.options = { serviceLevelSeconds: this.config.serviceLevelSeconds, shortAbandonSeconds: this.config.shortAbandonSeconds };
+  }
+
+  async recomputeAnalytics(range: { from: number; to: number }): Promise<RollUpReport> {
+    const report: RollUpReport = { windows: 0, intervals: 0, calls: 0, rows: 0 };
+    const asOf = this.now();
+    for (const w of alignedWindows(range.from, range.to, this.config.windowIntervals)) {
+      await this.inTransaction(async (db) => {
+        await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK_KEY]);
+        this.add(report, await this.recomputeWindow(db, w.from, w.to, asOf));
+      });
+    }
+    return report;
+  }
+
+  async rollUpSinceLastRun(): Promise<RollUpReport> {
+    const report: RollUpReport = { windows: 0, intervals: 0, calls: 0, rows: 0 };
+    await this.inTransaction(async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK_KEY]);
+      const mark = await db.query('SELECT recorded_upto, as_of, clock_timestamp() AS started FROM analytics_watermark');
+      const { recorded_upto: recordedUpto, as_of: lastAsOf, started } = mark.rows[0] as { recorded_upto: Date | null; as_of: Date | null; started: Date };
+      const asOf = this.now();
+      const starts = new Set<number>();
+      if (!recordedUpto || !lastAsOf) {
+        const first = await db.query(
+          `SELECT LEAST((SELECT min(arrived_at) FROM calls), (SELECT min(at) FROM receptionist_events)) AS first`,
+        );
+        const firstAt = (first.rows[0].first as Date | null)?.getTime();
+        if (firstAt !== undefined) for (let s = intervalStartOf(firstAt); s <= intervalStartOf(asOf); s += INTERVAL_MS) starts.add(s);
+      } else {
+        const since = new Date(recordedUpto.getTime() - this.config.overlapMs);
+        const calls = await db.query(
+          `SELECT DISTINCT c.arrived_at FROM calls c WHERE c.id IN (SELECT call_id FROM call_events WHERE recorded_at >= $1)
+           UNION
+           SELECT DISTINCT c.arrived_at FROM receptionist_events r
+             LEFT JOIN LATERAL (SELECT p.call_id FROM receptionist_events p WHERE p.receptionist_id = r.receptionist_id AND (p.at, p.seq) < (r.at, r.seq)
+                                ORDER BY p.at DESC, p.seq DESC LIMIT 1) prev ON true
+             JOIN calls c ON c.id = r.call_id OR c.id = prev.call_id
+           WHERE r.recorded_at >= $1`,
+          [since],
+        );
+        for (const r of calls.rows) starts.add(intervalStartOf((r.arrived_at as Date).getTime()));
+        const presence = await db.query('SELECT min(at) AS first FROM receptionist_events WHERE recorded_at >= $1', [since]);
+        const firstChange = (presence.rows[0].first as Date | null)?.getTime() ?? Infinity;
+        // Time passing changes the open spans of the intervals since the last run.
+        for (let s = intervalStartOf(Math.min(lastAsOf.getTime(), firstChange)); s <= intervalStartOf(asOf); s += INTERVAL_MS) starts.add(s);
+      }
+      for (const w of windowsOfIntervals(starts, this.config.windowIntervals)) this.add(report, await this.recomputeWindow(db, w.from, w.to, asOf));
+      await db.query('UPDATE analytics_watermark SET recorded_upto = $1, as_of = $2', [started, new Date(asOf)]);
+    });
+    return report;
+  }
+
+  async intervals(query: { from: number; to: number; scope: ScopeKey }): Promise<IntervalFigures[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM analytics_intervals WHERE scope = $1 AND interval_start >= $2 AND interval_start < $3 ORDER BY interval_start`,
+      [query.scope, new Date(query.from), new Date(query.to)],
+    );
+    return rows.map((r) => {
+      const figures = { intervalStart: (r.interval_start as Date).getTime() } as Record<string, unknown>;
+      for (const f of STORED_FIELDS) figures[f] = f === 'scope' ? r.scope : Number(r[COLUMN_OF[f]]);
+      return figures as unknown as IntervalFigures;
+    });
+  }
+
+  async bill(query: { clientId: string; from: number; to: number; rule?: BillingRule }): Promise<ClientBill> {
+    const asOf = this.now();
+    const timelines = await this.pool.query(
+      `SELECT c.id, (SELECT jsonb_agg(e.data ORDER BY e.at, e.seq) FROM call_events e WHERE e.call_id = c.id) AS timeline
+       FROM calls c WHERE c.client_id = $1 AND c.arrived_at >= $2 AND c.arrived_at < $3`,
+      [query.clientId, new Date(query.from), new Date(query.to)],
+    );
+    const calls: CallFacts[] = [];
+    for (const r of timelines.rows) {
+      const facts = callFactsFromTimeline((r.timeline ?? []) as AnalyticsTimelineEntry[]);
+      if (facts) calls.push(facts);
+    }
+    const ids = calls.map((c) => c.callId);
+    const presence = await this.pool.query(
+      `SELECT r.receptionist_id, r.at, r.state, r.reason, r.call_id, next.at AS next_at
+       FROM receptionist_events r
+       LEFT JOIN LATERAL (SELECT n.at FROM receptionist_events n WHERE n.receptionist_id = r.receptionist_id AND (n.at, n.seq) > (r.at, r.seq)
+                          ORDER BY n.at, n.seq LIMIT 1) next ON true
+       WHERE r.call_id = ANY($1) AND r.state = 'wrap-up'`,
+      [ids],
+    );
+    // A wrap-up lasts until the receptionist's next change (or now, if still in it).
+    const wrapUpMsByCall = new Map<string, number>();
+    for (const r of presence.rows) {
+      const ms = ((r.next_at as Date | null)?.getTime() ?? asOf) - (r.at as Date).getTime();
+      wrapUpMsByCall.set(r.call_id, (wrapUpMsByCall.get(r.call_id) ?? 0) + Math.max(0, ms));
+    }
+    const marks = await this.pool.query('SELECT call_id, disposition FROM call_dispositions WHERE call_id = ANY($1)', [ids]);
+    return billClient({
+      clientId: query.clientId,
+      from: query.from,
+      to: query.to,
+      calls,
+      wrapUpMsByCall,
+      dispositions: new Map(marks.rows.map((m) => [m.call_id as string, m.disposition as CallDisposition])),
+      rule: query.rule ?? this.config.billing,
+    });
+  }
+
+  async markDisposition(callId: string, disposition: CallDisposition | null, markedBy: string): Promise<void> {
+    if (disposition === null) {
+      await this.pool.query('DELETE FROM call_dispositions WHERE call_id = $1', [callId]);
+      return;
+    }
+    await this.pool.query(
+      `INSERT INTO call_dispositions (call_id, disposition, marked_by) VALUES ($1, $2, $3)
+       ON CONFLICT (call_id) DO UPDATE SET disposition = EXCLUDED.disposition, marked_by = EXCLUDED.marked_by, marked_at = now()`,
+      [callId, disposition, markedBy],
+    );
+  }
+
+  /** Replaces the rows of [from, to) with figures recomputed from the timelines and presence. */
+  private async recomputeWindow(db: pg.PoolClient, from: number, to: number, asOf: number): Promise<RollUpReport> {
+    const timelines = await db.query(
+      `SELECT (SELECT jsonb_agg(e.data ORDER BY e.at, e.seq) FROM call_events e WHERE e.call_id = c.id) AS timeline
+       FROM calls c WHERE c.arrived_at >= $1 AND c.arrived_at < $2`,
+      [new Date(from), new Date(to)],
+    );
+    // Each receptionist's last change before the window (a loose index scan over the ids), then
+    // every change from the window's start to past its end.
+    const presence = await db.query(
+      `WITH RECURSIVE ids AS (
+         (SELECT receptionist_id FROM receptionist_events ORDER BY receptionist_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT r.receptionist_id FROM receptionist_events r WHERE r.receptionist_id > ids.receptionist_id ORDER BY r.receptionist_id LIMIT 1)
+         FROM ids WHERE ids.receptionist_id IS NOT NULL
+       )
+       SELECT receptionist_id, at, seq, state, reason, call_id FROM (
+         SELECT last.* FROM ids CROSS JOIN LATERAL (
+           SELECT e.receptionist_id, e.at, e.seq, e.state, e.reason, e.call_id FROM receptionist_events e
+           WHERE e.receptionist_id = ids.receptionist_id AND e.at < $1 ORDER BY e.at DESC, e.seq DESC LIMIT 1) last
+         UNION ALL
+         SELECT receptionist_id, at, seq, state, reason, call_id FROM receptionist_events WHERE at >= $1 AND at < $2
+       ) x ORDER BY receptionist_id, at, seq`,
+      [new Date(from), new Date(to + this.config.lookaheadMs)],
+    );
+    const changes: PresenceChange[] = presence.rows.map((r) => ({
+      receptionistId: r.receptionist_id, at: (r.at as Date).getTime(), state: r.state, reason: r.reason, callId: r.call_id,
+    }));
+    const rows = rollUpWindow(
+      { timelines: timelines.rows.map((r) => (r.timeline ?? []) as AnalyticsTimelineEntry[]), presence: changes, from, to, asOf: Math.min(asOf, to + this.config.lookaheadMs) },
+      this.options,
+    );
+    await db.query('DELETE FROM analytics_intervals WHERE interval_start >= $1 AND interval_start < $2', [new Date(from), new Date(to)]);
+    for (let i = 0; i < rows.length; i += 5000) await this.insertRows(db, rows.slice(i, i + 5000));
+    return { windows: 1, intervals: (to - from) / INTERVAL_MS, calls: timelines.rows.length, rows: rows.length };
+  }
+
+  private async insertRows(db: pg.PoolClient, rows: IntervalFigures[]): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = ['interval_start', ...STORED_FIELDS.map((f) => COLUMN_OF[f])];
+    const types = ['timestamptz', ...STORED_FIELDS.map((f) => (f === 'scope' ? 'text' : f.endsWith('Ms') ? 'bigint' : 'integer'))];
+    const json = rows.map((r) => {
+      const o: Record<string, unknown> = { interval_start: iso(r.intervalStart) };
+      for (const f of STORED_FIELDS) o[COLUMN_OF[f]] = r[f];
+      return o;
+    });
+    await db.query(
+      `INSERT INTO analytics_intervals (${columns.join(', ')})
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${columns.map((c, i) => `${c} ${types[i]}`).join(', ')})`,
+      [JSON.stringify(json)],
+    );
+  }
+
+  private async inTransaction(work: (db: pg.PoolClient) => Promise<void>): Promise<void> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await db.query("SET LOCAL work_mem = '64MB'");
+      await work(db);
+      await db.query('COMMIT');
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      db.release();
+    }
+  }
+
+  private add(total: RollUpReport, part: RollUpReport): void {
+    total.windows += part.windows;
+    total.intervals += part.intervals;
+    total.calls += part.calls;
+    total.rows += part.rows;
+  }
+}
+
+/** The analytics adapters on one pool. */
+export function createPostgresAnalytics(opts: {
+  pool: pg.Pool;
+  logger: Logger;
+  now?: () => number;
+  config?: Partial<AnalyticsConfig>;
+  queueLogFile?: string | null;
+  memberQueues: () => readonly string[];
+  agentOf?: (receptionistId: string) => string;
+}): { analytics: PostgresAnalytics; presenceLog: PostgresPresenceLog; queueLog: PostgresQueueLog } {
+  return {
+    analytics: new PostgresAnalytics(opts.pool, opts.now, opts.config),
+    presenceLog: new PostgresPresenceLog(opts.pool, opts.logger),
+    queueLog: new PostgresQueueLog({ pool: opts.pool, logger: opts.logger, filePath: opts.queueLogFile, memberQueues: opts.memberQueues, agentOf: opts.agentOf }),
+  };
+}
