@@ -32,6 +32,11 @@ export interface SimChannel {
   recording: string | null;
   ringingIndicated: boolean;
   fellBack: boolean;
+  /**
+   * Set on channels made by ARI `POST /channels/create`: what `/dial` will call (Asterisk keeps
+   * it in a channel datastore) and whether it has been dialled.
+   */
+  ariDial: { dialstring: string; dialed: boolean } | null;
   variables: Record<string, string>;
   timers: NodeJS.Timeout[];
 }

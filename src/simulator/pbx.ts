@@ -38,6 +38,23 @@ export interface OriginateParams {
   timeout?: number;
 }
 
+/** ARI `POST /channels/create`: a channel placed in Stasis at once and dialled later. */
+export interface CreateParams {
+  endpoint: string;
+  app: string;
+  appArgs?: string;
+  channelId?: string;
+  /** Only used for Local channels, which the simulator does not have. */
+  otherChannelId?: string;
+  originator?: string;
+  formats?: string;
+  /** The body's `variables`: a string, or `{ value, report_events }`. */
+  variables?: Record<string, unknown>;
+}
+
+/** Format names `core show codecs` lists (create's `formats` must use them). */
+const FORMATS = new Set(['ulaw', 'alaw', 'gsm', 'g722', 'g723', 'g726', 'g726aal2', 'g729', 'ilbc', 'lpc10', 'speex', 'speex16', 'speex32', 'opus', 'siren7', 'siren14', 'adpcm', 'testlaw', 'slin', 'slin12', 'slin16', 'slin24', 'slin32', 'slin44', 'slin48', 'slin96', 'slin192', 'h261', 'h263', 'h263p', 'h264', 'h265', 'mpeg4', 'vp8', 'vp9', 'jpeg', 'png', 't140', 't140red', 'red', 'codec2', 'silk8', 'silk12', 'silk16', 'silk24']);
+
 type Listener = (event: Record<string, unknown>) => void;
 
 /**
@@ -145,6 +162,7 @@ export class SimulatedPbx {
       recording: null,
       ringingIndicated: false,
       fellBack: false,
+      ariDial: null,
       variables: {},
       timers: [],
       ...over,
@@ -203,13 +221,7 @@ export class SimulatedPbx {
     if (this.channels.get(id)?.alive) throw new SimError(409, 'Channel with given unique ID already exists');
     for (const l of this.originateListeners) l({ ...p, channelId: id }, atNs);
     this.stats.originates++;
-    const phone = this.phones.get(resource);
-    if (tech !== 'PJSIP' || !phone || phone.behaviour.kind === 'unreachable') {
-      // chan_pjsip refuses to create a channel for an endpoint without a reachable contact, so
-      // the originate's dial cannot even be prepared: ARI answers 500 "Allocation failed".
-      if (phone) phone.offers++;
-      throw new SimError(500, 'Allocation failed');
-    }
+    const phone = this.reachablePhone(tech, resource);
     phone.offers++;
     const caller = parseCallerId(p.callerId ?? '');
     const c = this.newChannel(id, resource, {
@@ -224,16 +236,102 @@ export class SimulatedPbx {
     return c;
   }
 
+  /** chan_pjsip refuses to create a channel for an endpoint without a reachable contact: ARI answers 500. */
+  private reachablePhone(tech: string, resource: string): { behaviour: PhoneBehaviour; offers: number } {
+    const phone = this.phones.get(resource);
+    if (tech !== 'PJSIP' || !phone || phone.behaviour.kind === 'unreachable') {
+      if (phone) phone.offers++;
+      throw new SimError(500, 'Allocation failed');
+    }
+    return phone;
+  }
+
+  /**
+   * ARI create: the channel is requested (state Down, not dialled) and a thread runs
+   * Stasis(app,appArgs) on it, so the app gets StasisStart before anything rings.
+   */
+  create(p: CreateParams): SimChannel {
+    if (p.originator && p.formats) throw new SimError(400, "Originator and formats can't both be specified");
+    const originator = p.originator ? this.channels.get(p.originator) : undefined;
+    if (!originator?.alive && p.formats) {
+      for (const f of p.formats.split(',').map((x) => x.trim())) {
+        if (!FORMATS.has(f)) throw new SimError(400, `Provided format (${f}) was not found`);
+      }
+    }
+    const [tech, resource] = p.endpoint.split('/');
+    if (!tech || !resource) throw new SimError(400, 'Invalid endpoint');
+    const id = p.channelId || `${this.opts.systemName}-${Math.floor(Date.now() / 1000)}.${this.nextSeq()}`;
+    if (this.channels.get(id)?.alive) throw new SimError(409, 'Channel with given unique ID already exists');
+    this.reachablePhone(tech, resource);
+    const variables: Record<string, string> = {};
+    for (const [name, v] of Object.entries(p.variables ?? {})) {
+      variables[name] = typeof v === 'object' && v !== null ? String((v as { value?: unknown }).value ?? '') : String(v);
+    }
+    const caller = { name: variables['CALLERID(name)'] ?? '', number: variables['CALLERID(num)'] ?? '' };
+    delete variables['CALLERID(name)'];
+    delete variables['CALLERID(num)'];
+    const c = this.newChannel(id, resource, {
+      caller,
+      originatedBy: p.app,
+      appArgs: p.appArgs ? p.appArgs.split(',') : [],
+      phone: resource,
+      dialplan: { context: 'receptionists', exten: 's', priority: 1, app_name: '', app_data: '' },
+      ariDial: { dialstring: resource, dialed: false },
+      variables,
+    });
+    setImmediate(() => {
+      if (!c.alive) return;
+      if (!this.connectedApps.has(p.app)) {
+        // Stasis() fails without a socket for the app; the create thread then hangs the channel up.
+        this.destroy(c, 16);
+        return;
+      }
+      c.stasisApp = p.app;
+      c.dialplan = { ...c.dialplan, app_name: 'Stasis', app_data: [p.app, ...c.appArgs].join(',') };
+      this.emitChannel(c, 'StasisStart', { args: c.appArgs });
+    });
+    return c;
+  }
+
+  /** ARI dial: calls the endpoint a created channel was made for (res/ari/resource_channels.c). */
+  dial(id: string, o: { caller?: string; timeout?: number }): void {
+    const c = this.inStasis(id);
+    if (c.state !== 'Down' || c.ariDial?.dialed) throw new SimError(409, "Channel is not in the 'Down' state");
+    if (!c.ariDial) throw new SimError(409, 'Dialing a channel not created by ARI');
+    const caller = o.caller ? this.channels.get(o.caller) : undefined;
+    if (caller?.alive && (caller.caller.name !== c.connected.name || caller.caller.number !== c.connected.number)) {
+      // The callee's connected line is copied from the caller's caller id; an unknown caller is ignored.
+      c.connected = { ...caller.caller };
+      this.emitChannel(c, 'ChannelConnectedLine');
+    }
+    c.ariDial.dialed = true;
+    const phone = this.phones.get(c.ariDial.dialstring)!;
+    phone.offers++;
+    setImmediate(() => this.ringPhone(c, phone.behaviour, o.timeout ?? 0));
+  }
+
+  /**
+   * Rings the phone of an originated leg (dial.c) or of a created channel (ARI dial). ARI dial
+   * puts the channel in a dial bridge that reports later statuses without a dial string and never
+   * NOANSWER; a created channel is already in Stasis, so it ends through StasisEnd.
+   */
   private ringPhone(c: SimChannel, behaviour: PhoneBehaviour, timeoutSeconds: number): void {
     if (!c.alive) return;
+    const created = c.ariDial !== null;
     const dial = (status: string) =>
-      this.emit(c.originatedBy, 'Dial', { dialstatus: status, forward: '', dialstring: c.phone, peer: channelJson(c) });
+      this.emit(this.appOf(c), 'Dial', { dialstatus: status, forward: '', dialstring: created && status ? '' : c.phone, peer: channelJson(c) });
     dial('');
+    if (behaviour.kind === 'unreachable') {
+      // Only a created channel gets here: its phone went away between create and dial.
+      this.later(c, this.opts.busyDelayMs, () => this.hangup(c, { cause: 20 }, 20));
+      return;
+    }
     if (behaviour.kind === 'busy') {
       this.later(c, this.opts.busyDelayMs, () => {
         this.emitChannel(c, 'ChannelHangupRequest', { cause: 17, tech_cause: 486 });
         dial('BUSY');
-        this.destroy(c, 17, 486);
+        if (created) this.leaveStasisAndDestroy(c, 17, 486);
+        else this.destroy(c, 17, 486);
       });
       return;
     }
@@ -241,19 +339,27 @@ export class SimulatedPbx {
     dial('RINGING');
     if (timeoutSeconds > 0) {
       this.later(c, timeoutSeconds * 1000, () => {
-        if (c.state !== 'Up') {
-          dial('NOANSWER');
-          this.destroy(c, 19, 480);
+        if (c.state === 'Up') return;
+        if (created) {
+          // The dial bridge's timeout hook soft-hangs the channel up; leaving the bridge sets Normal Clearing.
+          this.hangup(c, { cause: 32, soft: true }, 16);
+          return;
         }
+        dial('NOANSWER');
+        this.destroy(c, 19, 480);
       });
     }
     if (behaviour.kind === 'answer') this.later(c, behaviour.afterMs, () => this.phoneAnswers(c));
   }
 
-  /** The phone is picked up: the leg enters the app that originated it. */
+  /** The phone is picked up: the leg enters the app that originated it (a created one is in already). */
   phoneAnswers(c: SimChannel): void {
     if (!c.alive || c.state === 'Up') return;
     this.setState(c, 'Up');
+    if (c.ariDial) {
+      this.emit(this.appOf(c), 'Dial', { dialstatus: 'ANSWER', forward: '', dialstring: '', peer: channelJson(c) });
+      return;
+    }
     this.emit(c.originatedBy, 'Dial', { dialstatus: 'ANSWER', forward: '', dialstring: c.phone, peer: channelJson(c) });
     const app = c.originatedBy!;
     if (!this.connectedApps.has(app)) {
@@ -313,14 +419,19 @@ export class SimulatedPbx {
       return;
     }
     this.emitChannel(c, 'ChannelHangupRequest', request);
+    this.leaveStasisAndDestroy(c, cause);
+  }
+
+  private leaveStasisAndDestroy(c: SimChannel, cause: number, techCause?: number): void {
     this.finishMedia(c);
     if (c.bridgeId) this.leaveBridge(c);
     if (c.stasisApp) {
       this.emitChannel(c, 'StasisEnd');
       c.stasisApp = null;
-      c.dialplan = c.originatedBy ? { ...c.dialplan, app_name: 'AppDial2', app_data: '(Outgoing Line)' } : c.dialplan;
+      // An originated leg goes back to its dial app; a created channel's thread just hangs it up.
+      c.dialplan = c.originatedBy && !c.ariDial ? { ...c.dialplan, app_name: 'AppDial2', app_data: '(Outgoing Line)' } : c.dialplan;
     }
-    this.destroy(c, cause);
+    this.destroy(c, cause, techCause);
   }
 
   /** The channel is gone. Only the app that originated a channel hears ChannelDestroyed. */

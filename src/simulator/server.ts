@@ -213,6 +213,21 @@ export class AriServer {
         }),
       );
     this.route('POST', `${A}/channels`, (_m, p) => originate(p));
+    // Before /channels/{channelId}, which would otherwise take "create" for an id.
+    this.route('POST', `${A}/channels/create`, (_m, p, body) =>
+      channelJson(
+        pbx.create({
+          endpoint: required(p, 'endpoint'),
+          app: required(p, 'app'),
+          appArgs: p.appArgs,
+          channelId: p.channelId,
+          otherChannelId: p.otherChannelId,
+          originator: p.originator,
+          formats: p.formats,
+          variables: typeof body.variables === 'object' && body.variables !== null ? (body.variables as Record<string, unknown>) : undefined,
+        }),
+      ),
+    );
     this.route('POST', `${A}/channels/{channelId}`, (m, p) => originate(p, m[1]));
     this.route('GET', `${A}/channels/{channelId}`, (m) => channelJson(pbx.channel(m[1])));
     this.route('DELETE', `${A}/channels/{channelId}`, (m, p) => {
@@ -220,6 +235,10 @@ export class AriServer {
       const cause = p.reason_code ? Number(p.reason_code) : p.reason ? REASON_CAUSE[p.reason] : 16;
       if (cause === undefined || Number.isNaN(cause)) throw new SimError(400, 'Invalid reason for hangup provided');
       pbx.hangupByApp(m[1], cause);
+      return NO_CONTENT;
+    });
+    this.route('POST', `${A}/channels/{channelId}/dial`, (m, p) => {
+      pbx.dial(m[1], { caller: p.caller, timeout: p.timeout ? Math.max(0, Math.trunc(Number(p.timeout)) || 0) : 0 });
       return NO_CONTENT;
     });
     this.route('POST', `${A}/channels/{channelId}/answer`, (m) => (pbx.answer(m[1]), NO_CONTENT));

@@ -44,6 +44,12 @@ describe('simulator contract: Asterisk 22 ARI models and status codes', () => {
     sim.sendDtmf(id, '#', { gapMs: 1 });
     await app.next((e) => e.type === 'RecordingFinished');
     await app.request('POST', `/channels/${id}/variable`, { variable: 'SB_TEST', value: 'x' });
+    sim.setPhone('rx4', { kind: 'answer', afterMs: 10 });
+    await app.request('POST', '/channels/create', { endpoint: 'PJSIP/rx4', app: 'switchboard', appArgs: 'dialed', channelId: 'created-rx4' });
+    await app.next((e) => e.type === 'StasisStart' && e.channel.id === 'created-rx4');
+    await app.request('POST', '/channels/created-rx4/dial', { caller: id, timeout: 5 });
+    await app.next((e) => e.type === 'Dial' && e.dialstatus === 'ANSWER' && e.peer.id === 'created-rx4');
+    await app.request('DELETE', '/channels/created-rx4');
     await app.request('DELETE', `/channels/${id}`);
     await sleep(50);
     await app.disconnect();
@@ -87,6 +93,8 @@ describe('simulator contract: Asterisk 22 ARI models and status codes', () => {
     expect((await app.request('DELETE', '/channels/nope')).status).toBe(404);
     expect((await app.request('GET', '/bridges/nope')).status).toBe(404);
     expect((await app.request('POST', '/channels', { app: 'switchboard' })).status).toBe(400);
+    expect((await app.request('POST', '/channels/create', { app: 'switchboard' })).status).toBe(400);
+    expect((await app.request('POST', '/channels/nope/dial')).status).toBe(404);
     expect((await app.request('POST', '/bridges/b409', { type: 'nonsense' })).status).toBe(400);
     sim.placeCall({ did: '5035550100', callerName: 'Codes', callerNumber: '3' });
     const start = await app.next((e) => e.type === 'StasisStart' && e.channel.caller.name === 'Codes');
@@ -96,6 +104,7 @@ describe('simulator contract: Asterisk 22 ARI models and status codes', () => {
     expect((await app.request('DELETE', '/bridges/codes/moh')).status).toBe(409);
     expect((await app.request('POST', `/channels/${start.channel.id}/play`, { media: 'bogus' })).status).toBe(400);
     expect((await app.request('POST', `/channels/${start.channel.id}`, { endpoint: 'PJSIP/rx1', app: 'switchboard' })).status).toBe(409);
+    expect((await app.request('POST', `/channels/${start.channel.id}/dial`)).status).toBe(409);
     sim.setPhone('gone', { kind: 'unreachable' });
     expect((await app.request('POST', '/channels', { endpoint: 'PJSIP/gone', app: 'switchboard' })).status).toBe(500);
     const bad = await fetch(`${sim.url}/ari/channels`, { headers: { authorization: 'Basic ' + Buffer.from('asterisk:wrong').toString('base64') } });
