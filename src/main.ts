@@ -13,6 +13,12 @@ async function main(): Promise<void> {
     config.ASTERISK_ARI_URL = demo.ariUrl;
     config.ASTERISK_ARI_USER = demo.ariUser;
     config.ASTERISK_ARI_PASSWORD = demo.ariPassword;
+    if (!config.ASTERISK_AMI_HOST && demo.sim.ami) {
+      config.ASTERISK_AMI_HOST = demo.sim.ami.host;
+      config.ASTERISK_AMI_PORT = demo.sim.ami.port;
+      config.ASTERISK_AMI_USER = demo.sim.ami.user;
+      config.ASTERISK_AMI_SECRET = demo.sim.ami.secret;
+    }
     logger.info({ ariUrl: demo.ariUrl }, 'no ASTERISK_ARI_URL: running against the embedded Asterisk simulator with a demo office');
   }
   const app = await createSwitchboard(config, { logger });

@@ -6,11 +6,23 @@ export class ApiClient {
     private readonly timeoutMs = 5000,
   ) {}
 
-  async get<T>(path: string): Promise<{ status: number; body: T }> {
+  get<T>(path: string): Promise<{ status: number; body: T }> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T>(path: string, body: unknown): Promise<{ status: number; body: T }> {
+    return this.request<T>('POST', path, body);
+  }
+
+  private async request<T>(method: string, path: string, payload?: unknown): Promise<{ status: number; body: T }> {
     let res: Response;
     try {
+      const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
+      if (payload !== undefined) headers['content-type'] = 'application/json';
       res = await fetch(this.baseUrl.replace(/\/+$/, '') + path, {
-        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+        method,
+        headers,
+        body: payload === undefined ? undefined : JSON.stringify(payload),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {

@@ -17,7 +17,13 @@ export interface DemoOffice {
 }
 
 export async function startDemoOffice(opts: { config: Config; logger: Logger }): Promise<DemoOffice> {
-  const sim = await startAsteriskSimulator({ port: opts.config.SIMULATOR_PORT, stasisApp: opts.config.ARI_APP, logger: opts.logger });
+  const sim = await startAsteriskSimulator({
+    port: opts.config.SIMULATOR_PORT,
+    stasisApp: opts.config.ARI_APP,
+    logger: opts.logger,
+    // AMI too, with the dialplan's fallback queue, so reachability and queue sync run as in production.
+    ami: { queues: opts.config.AMI_FALLBACK_QUEUE ? { [opts.config.AMI_FALLBACK_QUEUE]: [] } : {} },
+  });
   // Receptionists pick up after a human-like delay.
   for (const name of RECEPTIONISTS) sim.setPhone(name, { kind: 'answer', afterMs: 1500 + Math.round(Math.random() * 2500) });
   return {

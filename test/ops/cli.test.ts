@@ -51,6 +51,12 @@ describe('command line', () => {
     expect(JSON.parse(json.out)).toMatchObject({ ready: true, checks: { asterisk: true, postgres: true, redis: true }, callersWaiting: 0, receptionists: { 'on-call': 1, paused: 1 } });
   });
 
+  it('reload-dialplan: without AMI configured it fails with a clear reason and exit code 1', async () => {
+    const { code, err } = await cli(['reload-dialplan', '--url', office.baseUrl]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/ami-not-configured/);
+  });
+
   it('receptionists: one row each with state and pause reason', async () => {
     const { code, out } = await cli(['receptionists', '--url', office.baseUrl]);
     expect(code).toBe(0);

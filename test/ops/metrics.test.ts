@@ -51,6 +51,10 @@ describe('metrics', () => {
     expect(before.get('switchboard_receptionists{state="available"}')).toBe(1);
     expect(before.get('switchboard_receptionists{state="logged-out"}')).toBe(1);
     expect(before.get('switchboard_callers_waiting')).toBe(0);
+    // The workers' queues, read from Redis at scrape time: depth and failures for each.
+    for (const queue of ['voicemail', 'delivery', 'analytics']) {
+      for (const state of ['waiting', 'active', 'delayed', 'failed']) expect(before.get(`switchboard_job_queue_jobs{queue="${queue}",state="${state}"}`)).toBeGreaterThanOrEqual(0);
+    }
 
     const call = await lab.placeCall({ did: DID, callerName: 'Pat', callerNumber: '5035551234' });
     await lab.waitFor('connected', async () => (await call.view()).connectedTo === 'rx1');

@@ -7,6 +7,11 @@ export interface MetricsSources {
   waitingSince(): number[];
   receptionistStates(): string[];
   connections(): Array<{ peer: string; connected: boolean; reconnects: number }>;
+  /**
+   * The worker job queues' counts by state (BullMQ, read from Redis at scrape time); absent when
+   * this process has no view of them. A rejection leaves the gauge out of that scrape.
+   */
+  jobQueues?(): Promise<Array<{ queue: string; counts: Record<string, number> }>>;
 }
 
 const PRESENCES = ['logged-out', 'available', 'ringing', 'on-call', 'wrap-up', 'paused'];
@@ -90,6 +95,22 @@ export class PrometheusMetrics implements CallMetrics {
         for (const c of sources.connections()) this.set({ peer: c.peer }, c.connected ? 1 : 0);
       },
     });
+    const jobQueues = sources.jobQueues?.bind(sources);
+    if (jobQueues) {
+      new Gauge({
+        name: 'switchboard_job_queue_jobs',
+        help: 'Worker jobs by queue and state (waiting, active, delayed, prioritized, failed, completed)',
+        labelNames: ['queue', 'state'],
+        registers,
+        async collect() {
+          this.reset();
+          // Bounded: a scrape must not hang on an unreachable Redis.
+          const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 1000).unref());
+          const rows = await Promise.race([jobQueues().catch(() => null), timeout]);
+          for (const row of rows ?? []) for (const [state, n] of Object.entries(row.counts)) this.set({ queue: row.queue, state }, n);
+        },
+      });
+    }
     new Gauge({
       name: 'switchboard_pbx_reconnects',
       help: 'Reconnections to Asterisk since start (ari, ami)',

@@ -3,9 +3,15 @@ import type { CallerView, Lab, LabCall, PhoneBehaviour, PhoneView, PlaceCallOpti
 import { pollUntil } from './poll';
 
 /** The Lab on our Asterisk 22 simulator, driven through its control API. */
-export async function startSimulatorLab(opts: { app?: string } = {}): Promise<Lab & { sim: AsteriskSimulator }> {
+export async function startSimulatorLab(opts: { app?: string; amiQueues?: Record<string, string[]> } = {}): Promise<Lab & { sim: AsteriskSimulator }> {
   const app = opts.app ?? 'switchboard';
-  const sim = await startAsteriskSimulator({ port: 0, stasisApp: app, bridgeDestroyDelayMs: 50, playbackDurationMs: 200 });
+  const sim = await startAsteriskSimulator({
+    port: 0,
+    stasisApp: app,
+    bridgeDestroyDelayMs: 50,
+    playbackDurationMs: 200,
+    ...(opts.amiQueues ? { ami: { queues: opts.amiQueues } } : {}),
+  });
   const placed: string[] = [];
   const phoneOf = (channelId: string | null | undefined): string | null => {
     if (!channelId) return null;
