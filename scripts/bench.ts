@@ -1,5 +1,10 @@
 /**
- * npm run bench [-- --json] [-- --quick]
+ * npm run bench [-- --json] [-- --quick] [-- --only calls,erlang,analytics,messages]
+ *
+ * Sections (all by default; `--only` or BENCH_SECTIONS=analytics,messages picks some):
+ * calls (routing, dispatch, memory against the simulator), erlang (ASA against Erlang C),
+ * analytics (roll-up of 1,000,000 calls; BENCH_ANALYTICS_CALLS to change, 100,000 with --quick),
+ * messages (voicemail -> message -> signed loopback webhook jobs per second).
  *
  * Measures Switchboard against the simulator in one run: Switchboard runs as its own process
  * (as in production); the simulator runs here and timestamps, on one clock, the moment it emits
@@ -15,10 +20,18 @@ import pino from 'pino';
 import { startAsteriskSimulator, type AsteriskSimulator } from '../src/simulator';
 import { createPostgres, migrate } from '../src/adapters/postgres';
 import { measureAsaAgainstErlangC } from './bench/erlang-c';
+import { measureAnalyticsRollup } from './bench/analytics';
+import { measureMessageJobsPerSecond } from './bench/message-jobs';
 
 const args = new Set(process.argv.slice(2));
 const asJson = args.has('--json');
 const quick = args.has('--quick');
+const SECTIONS = ['calls', 'erlang', 'analytics', 'messages'] as const;
+const onlyArg = process.argv.slice(2).find((a, i, all) => a.startsWith('--only=') || all[i - 1] === '--only');
+const onlyText = onlyArg?.replace(/^--only=/, '') ?? process.env.BENCH_SECTIONS ?? '';
+const only = new Set(onlyText.split(',').map((x) => x.trim()).filter(Boolean));
+for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown bench section ${name}; sections: ${SECTIONS.join(', ')}`);
+const want = (section: (typeof SECTIONS)[number]) => only.size === 0 || only.has(section);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RECEPTIONISTS = 300;
@@ -76,7 +89,7 @@ function attachProbe(sim: AsteriskSimulator): Probe {
   return probe;
 }
 
-async function main(): Promise<void> {
+async function callPathBench(results: Record<string, unknown>): Promise<void> {
   const tag = randomBytes(3).toString('hex');
   const schema = `bench_${tag}`;
   const prefix = `sbbench:${tag}:`;
@@ -132,7 +145,6 @@ async function main(): Promise<void> {
     });
     return { status: res.status, body: (await res.json().catch(() => null)) as any };
   };
-  const results: Record<string, unknown> = {};
   /** Switchboard's own routing-latency histogram (arrival trigger): cumulative count per bucket. */
   const routingBuckets = async (): Promise<Map<number, number>> => {
     const page = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -297,22 +309,50 @@ async function main(): Promise<void> {
     redis.disconnect();
   }
 
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = {};
+  if (want('calls')) await callPathBench(results);
+
   // --- the queue against Erlang C: a simulated day through the real Switchboard class -------
-  const asa = await measureAsaAgainstErlangC({ occupancies: [0.7, 0.85, 0.95] });
-  results.asa_ratio_erlang_c = Object.fromEntries(Object.entries(asa).map(([k, v]) => [k, +v.ratio.toFixed(3)]));
-  results.asa_detail = asa;
+  if (want('erlang')) {
+    const asa = await measureAsaAgainstErlangC({ occupancies: [0.7, 0.85, 0.95] });
+    results.asa_ratio_erlang_c = Object.fromEntries(Object.entries(asa).map(([k, v]) => [k, +v.ratio.toFixed(3)]));
+    results.asa_detail = asa;
+  }
+
+  // --- analytics: a full recompute of synthetic history (generating it is not timed) ---------
+  if (want('analytics')) {
+    const calls = Number(process.env.BENCH_ANALYTICS_CALLS ?? (quick ? 100_000 : 1_000_000));
+    say(`analytics: generating ${calls} calls of history, then rolling them up`);
+    const seconds = await measureAnalyticsRollup({ databaseUrl: DATABASE_URL, calls });
+    results[calls === 1_000_000 ? 'analytics_1m_s' : 'analytics_rollup_s'] = +seconds.toFixed(2);
+    results.analytics_rollup_calls = calls;
+    say(`analytics: ${calls} calls rolled up in ${seconds.toFixed(1)} s`);
+  }
+
+  // --- messages: voicemail -> message -> signed loopback webhook, through the worker process --
+  if (want('messages')) {
+    const perSecond = await measureMessageJobsPerSecond({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, count: quick ? 1000 : 3000, log: say });
+    results.message_jobs_per_s = Math.round(perSecond);
+  }
 
   if (asJson) {
     process.stdout.write(JSON.stringify(results) + '\n');
   } else {
-    const rows: Array<[string, string, string]> = [
-      ['routing_p50_ms', String(results.routing_p50_ms), ''],
-      ['routing_p99_ms', String(results.routing_p99_ms), '<= 5'],
-      ['dispatch_p99_ms', String(results.dispatch_p99_ms), '<= 5'],
-      ['calls_per_s', String(results.calls_per_s), '>= 200'],
-      ...Object.entries(results.asa_ratio_erlang_c as Record<string, number>).map(([k, v]) => [`asa_ratio_erlang_c[${k}]`, String(v), '1.00 +/- 0.05'] as [string, string, string]),
-      [quick ? 'rss_mb_2k' : 'rss_mb_10k', String(results[quick ? 'rss_mb_2k' : 'rss_mb_10k']), '< 1024'],
+    const all: Array<[string, unknown, string]> = [
+      ['routing_p50_ms', results.routing_p50_ms, ''],
+      ['routing_p99_ms', results.routing_p99_ms, '<= 5'],
+      ['dispatch_p99_ms', results.dispatch_p99_ms, '<= 5'],
+      ['calls_per_s', results.calls_per_s, '>= 200'],
+      ...Object.entries((results.asa_ratio_erlang_c ?? {}) as Record<string, number>).map(([k, v]) => [`asa_ratio_erlang_c[${k}]`, v, '1.00 +/- 0.05'] as [string, unknown, string]),
+      [quick ? 'rss_mb_2k' : 'rss_mb_10k', results[quick ? 'rss_mb_2k' : 'rss_mb_10k'], '< 1024'],
+      ['analytics_1m_s', results.analytics_1m_s, '< 30'],
+      ['analytics_rollup_s', results.analytics_rollup_s, `(${results.analytics_rollup_calls} calls)`],
+      ['message_jobs_per_s', results.message_jobs_per_s, '>= 500'],
     ];
+    const rows = all.filter(([, v]) => v !== undefined).map(([k, v, t]) => [k, String(v), t] as [string, string, string]);
     console.log('metric                          value        target');
     for (const [k, v, t] of rows) console.log(`${k.padEnd(32)}${v.padEnd(13)}${t}`);
   }

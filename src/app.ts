@@ -2,24 +2,35 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AriCallControl } from './adapters/ari/ari-call-control';
 import { AriConnection } from './adapters/ari/ari-connection';
+import { AmiPbxAdmin, AmiPhoneReachability, createAmiClient, type AmiConnection } from './adapters/ami';
 import { createPostgres, migrate } from './adapters/postgres';
 import { PrometheusMetrics } from './adapters/metrics/prometheus';
 import { PostgresDialplanData } from './adapters/postgres/dialplan-data';
+import { openCallAnalyticsFeed, PostgresAnalytics } from './adapters/postgres/analytics';
+import { lazyMessagingClient } from './workers/messaging-client';
 import { dialplanRoutes, startFastAgiServer, type FastAgiServer } from './agi';
 import { createRedisLiveState } from './adapters/redis';
 import { NodeTimers, systemClock } from './adapters/runtime/node-timers';
 import { NoticeHub } from './adapters/runtime/notice-hub';
 import { CallService } from './calls/call-service';
-import { defaultClientProfile, type Config } from './config';
+import { CallbackApi } from './calls/callback-api';
+import { PostgresCallbackStore } from './adapters/postgres/callbacks';
+import { FallbackQueueKeeper } from './calls/fallback-queue-keeper';
+import { analyticsSettings, callbackPolicy, callbackPromptRules, defaultClientProfile, type Config } from './config';
 import { buildHttp } from './http/server';
 import { moduleLogger, parseModuleLevels } from './logger';
 import type { Clock } from './ports/clock';
 import type { DirectoryAdmin } from './ports/directory';
+import type { PbxAdmin } from './ports/pbx-admin';
 
 export interface SwitchboardApp {
   readonly calls: CallService;
   readonly http: FastifyInstance;
   readonly ari: AriConnection;
+  /** The AMI connection, when ASTERISK_AMI_HOST is set. */
+  readonly ami: AmiConnection | null;
+  /** Reloads and fallback-queue membership over AMI; null without AMI. */
+  readonly pbxAdmin: PbxAdmin | null;
   readonly directoryAdmin: DirectoryAdmin;
   readonly hub: NoticeHub;
   readonly metrics: PrometheusMetrics;
@@ -52,13 +63,40 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     heartbeatMs: config.ARI_HEARTBEAT_MS,
     logger: log('ari'),
   });
+  // AMI is optional: without it, phone reachability comes from ARI endpoint events alone and the
+  // fallback queue keeps the members queues.conf gives it.
+  const ami: AmiConnection | null = config.ASTERISK_AMI_HOST
+    ? createAmiClient({
+        host: config.ASTERISK_AMI_HOST,
+        port: config.ASTERISK_AMI_PORT,
+        user: config.ASTERISK_AMI_USER,
+        secret: config.ASTERISK_AMI_SECRET,
+        actionTimeoutMs: config.AMI_ACTION_TIMEOUT_MS,
+        keepaliveMs: config.AMI_KEEPALIVE_MS,
+        connectTimeoutMs: config.AMI_CONNECT_TIMEOUT_MS,
+        logger: log('ami'),
+      })
+    : null;
+  const pbxAdmin: PbxAdmin | null = ami ? new AmiPbxAdmin(ami, log('ami')) : null;
   const hub = new NoticeHub();
+  // Analytics: presence history and queue_log fed by the call service; figures, bills, recomputes for the API.
+  const analyticsFeed = await openCallAnalyticsFeed({ pool: pg.pool, logger: log('analytics'), queueLogFile: config.QUEUE_LOG_FILE, agent: config.QUEUE_LOG_AGENT });
+  const analytics = new PostgresAnalytics(pg.pool, () => clock.now(), analyticsSettings(config));
+  // Typed messages and the jobs admin: the worker's queues, producer side, opened on first use.
+  const messaging = lazyMessagingClient({ logger: log('messages'), shared: config, clock });
   // Gauges read the live state when scraped; `calls` exists by then.
   const metrics: PrometheusMetrics = new PrometheusMetrics({
     waitingSince: (): number[] => calls.waiting().map((c) => c.arrivedAt),
     receptionistStates: (): string[] => calls.receptionists().map((r) => r.presence.kind),
-    connections: () => [{ peer: 'ari', connected: ari.isConnected, reconnects: ari.reconnects }],
+    connections: () => [
+      { peer: 'ari', connected: ari.isConnected, reconnects: ari.reconnects },
+      ...(ami ? [{ peer: 'ami', connected: ami.isConnected, reconnects: ami.reconnects }] : []),
+    ],
+    // The workers' queues as Redis holds them: depth and failures per queue.
+    jobQueues: async () => (await messaging.admin.queueCounts()).map(({ queue, ...counts }) => ({ queue, counts })),
   }, { now: () => clock.now() });
+  // Callbacks (docs/callbacks.md): PostgreSQL holds them and their attempt outbox.
+  const callbackStore = new PostgresCallbackStore(pg.pool, log('calls'));
   const calls: CallService = new CallService({
     app: config.ARI_APP,
     pbx: new AriCallControl(ari, config.ARI_APP),
@@ -71,10 +109,33 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     logger: log('calls'),
     metrics,
     defaultClient: defaultClientProfile(config),
+    analytics: analyticsFeed.feed,
+    callbacks: { store: callbackStore, prompt: callbackPromptRules(config), policy: callbackPolicy(config), dialTemplate: config.CALLBACK_DIAL_TEMPLATE },
   });
   ari.on('event', (event) => calls.onAriEvent(event));
+
+  const reachability = ami ? new AmiPhoneReachability(ami, log('ami')) : null;
+  reachability?.onReachability((change) => void calls.phoneReachabilityChanged(change));
+  const fallbackQueue =
+    ami && pbxAdmin && config.AMI_FALLBACK_QUEUE
+      ? new FallbackQueueKeeper({ admin: pbxAdmin, queue: config.AMI_FALLBACK_QUEUE, loggedInEndpoints: () => calls.loggedInEndpoints(), logger: log('ami') })
+      : null;
+  if (ami && fallbackQueue) ami.onConnected(() => fallbackQueue.pbxConnected());
+  if (fallbackQueue) hub.subscribe((notice) => notice.type === 'receptionist' && fallbackQueue.rosterChanged());
+
   ari.on('connected', () => {
-    calls.onPbxConnected().catch((err) => logger.error({ err }, 'reconciliation with Asterisk failed'));
+    calls
+      .onPbxConnected()
+      .then(async () => {
+        // Reconcile rebuilt receptionists from the store; what AMI knows now about their phones is newer.
+        if (!reachability) return;
+        for (const endpoint of calls.phoneEndpoints()) {
+          const known = reachability.current(endpoint);
+          if (known) await calls.phoneReachabilityChanged(known);
+        }
+        fallbackQueue?.rosterChanged();
+      })
+      .catch((err) => logger.error({ err }, 'reconciliation with Asterisk failed'));
   });
 
   const http = buildHttp({
@@ -85,13 +146,19 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     callLog: pg.callLog,
     hub,
     clock,
+    pbxAdmin,
+    messaging,
+    jobs: messaging,
+    analytics,
+    callbacks: new CallbackApi({ calls, store: callbackStore, directory: pg.directory, clock, rules: { pattern: config.CALLBACK_NUMBER_PATTERN } }),
     health: {
       check: async () => {
         // Each probe is bounded: a dependency that hangs is as not-ready as one that refuses.
         const answers = (probe: Promise<unknown>) =>
           Promise.race([probe.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
         const [postgres, redisOk] = await Promise.all([answers(pg.pool.query('SELECT 1')), answers(redis.redis.ping())]);
-        return { asterisk: ari.isConnected, postgres, redis: redisOk };
+        // Asterisk counts once connected and reconciled: before that the queue and states are not rebuilt.
+        return { asterisk: ari.isConnected && calls.reconciled, postgres, redis: redisOk };
       },
     },
   });
@@ -102,6 +169,8 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     calls,
     http,
     ari,
+    ami,
+    pbxAdmin,
     hub,
     metrics,
     directoryAdmin: pg.directoryAdmin,
@@ -128,6 +197,7 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
         });
       }
       ari.start();
+      ami?.start();
       return address;
     },
     get fastAgiPort() {
@@ -135,9 +205,15 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     },
     async stop() {
       await ari.stop();
+      fallbackQueue?.stop();
+      reachability?.close();
+      await ami?.stop();
       await fastAgi?.close();
       fastAgi = null;
       await calls.stop();
+      await callbackStore.flush();
+      await analyticsFeed.close();
+      await messaging.close();
       if (started) await http.close();
       await redis.close();
       await pg.close();

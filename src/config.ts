@@ -1,7 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { ClientProfile } from './domain/model';
+import type { PromptRules } from './domain/callback-prompt';
+import type { CallbackPolicy } from './domain/callbacks';
 
+/** One ARI media URI, e.g. `sound:sb-callback-offer`. */
+const MEDIA = '^(sound|recording):[A-Za-z0-9_/.-]{1,128}$';
 const MODULE_LEVEL = '[a-z-]+=(fatal|error|warn|info|debug|trace|silent)';
 
 /** Every setting, read once from the environment and validated; see README "Configuration". */
@@ -20,7 +24,7 @@ export const ConfigSchema = Type.Object({
   HTTP_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   SWITCHBOARD_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
-  /** Per-module levels over LOG_LEVEL, e.g. `calls=debug,ari=warn` (modules: ari, calls, http, postgres, redis, demo). */
+  /** Per-module levels over LOG_LEVEL, e.g. `calls=debug,ari=warn` (modules: ari, ami, agi, calls, http, postgres, redis, demo). */
   LOG_LEVELS: Type.String({ default: '', pattern: `^$|^${MODULE_LEVEL}(,${MODULE_LEVEL})*$` }),
   DEFAULT_CLIENT_NAME: Type.String({ default: 'our answering service' }),
   DEFAULT_MOH_CLASS: Type.String({ default: 'default' }),
@@ -34,8 +38,42 @@ export const ConfigSchema = Type.Object({
   FASTAGI_RESPONSE_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100 }),
   FASTAGI_LOOKUP_TIMEOUT_MS: Type.Integer({ default: 3000, minimum: 100 }),
   FASTAGI_SESSION_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 1000 }),
+  /** AMI (Asterisk Manager Interface); unset = no AMI (phone reachability then comes from ARI endpoint events only). */
+  ASTERISK_AMI_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  ASTERISK_AMI_PORT: Type.Integer({ default: 5038, minimum: 1, maximum: 65535 }),
+  ASTERISK_AMI_USER: Type.String({ default: 'switchboard', pattern: '^[^\\r\\n]+$' }),
+  ASTERISK_AMI_SECRET: Type.String({ default: '', pattern: '^[^\\r\\n]*$' }),
+  AMI_ACTION_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  AMI_KEEPALIVE_MS: Type.Integer({ default: 10000, minimum: 0 }),
+  AMI_CONNECT_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  /** The app_queue queue the dialplan falls back to when the Stasis app is down; empty = do not manage its members. */
+  AMI_FALLBACK_QUEUE: Type.String({ default: 'switchboard-fallback', pattern: '^[A-Za-z0-9_.-]*$' }),
   DEMO: Type.Optional(Type.Boolean()),
   SIMULATOR_PORT: Type.Integer({ default: 8088, minimum: 0, maximum: 65535 }),
+  // Analytics, billing and queue_log (docs/analytics.md).
+  ANALYTICS_SERVICE_LEVEL_SECONDS: Type.Integer({ default: 20, minimum: 1, maximum: 3600 }),
+  ANALYTICS_SHORT_ABANDON_SECONDS: Type.Integer({ default: 5, minimum: 0, maximum: 3600 }),
+  BILLING_ROUNDING_SECONDS: Type.Integer({ default: 30, minimum: 1, maximum: 3600 }),
+  BILLING_MINIMUM_SECONDS: Type.Integer({ default: 0, minimum: 0, maximum: 3600 }),
+  BILLING_INCLUDE_HOLD: Type.Boolean({ default: true }),
+  BILLING_INCLUDE_WRAP_UP: Type.Boolean({ default: false }),
+  /** Unset or empty: queue_log goes to the `queue_log` table only. */
+  QUEUE_LOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  QUEUE_LOG_AGENT: Type.Union([Type.Literal('agent'), Type.Literal('endpoint')], { default: 'agent' }),
+  // Callbacks (docs/callbacks.md).
+  CALLBACK_NUMBER_PATTERN: Type.String({ default: '^\\+?[0-9]{7,15}$', minLength: 1 }),
+  /** ARI dial string of the outbound leg; {number} is the number to call. */
+  CALLBACK_DIAL_TEMPLATE: Type.String({ default: 'PJSIP/{number}@trunk', pattern: '\\{number\\}' }),
+  CALLBACK_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 10 }),
+  /** Seconds before attempt 2, 3, ... (the last repeats). */
+  CALLBACK_RETRY_SECONDS: Type.String({ default: '120,300', pattern: '^[0-9]{1,6}(,[0-9]{1,6})*$' }),
+  CALLBACK_RING_SECONDS: Type.Integer({ default: 30, minimum: 5, maximum: 120 }),
+  CALLBACK_DIGIT_TIMEOUT_SECONDS: Type.Integer({ default: 8, minimum: 1, maximum: 60 }),
+  CALLBACK_OFFER_MEDIA: Type.String({ default: 'sound:sb-callback-offer', pattern: MEDIA }),
+  CALLBACK_CONFIRM_MEDIA: Type.String({ default: 'sound:sb-callback-confirm', pattern: MEDIA }),
+  CALLBACK_MENU_MEDIA: Type.String({ default: 'sound:sb-callback-menu', pattern: MEDIA }),
+  CALLBACK_ACCEPTED_MEDIA: Type.String({ default: 'sound:sb-callback-accepted', pattern: MEDIA }),
+  CALLBACK_INVALID_MEDIA: Type.String({ default: 'sound:sb-callback-invalid', pattern: MEDIA }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -68,5 +106,46 @@ export function defaultClientProfile(config: Config): ClientProfile {
     priorityTier: 0,
     maxWaitSeconds: 120,
     overflow: { kind: 'voicemail', mailbox: config.DEFAULT_VOICEMAIL_BOX, greeting: 'sound:vm-intro', maxSeconds: 180 },
+  };
+}
+
+/** The analytics and billing settings, in the shape the analytics adapter takes. */
+export function analyticsSettings(config: Config) {
+  return {
+    serviceLevelSeconds: config.ANALYTICS_SERVICE_LEVEL_SECONDS,
+    shortAbandonSeconds: config.ANALYTICS_SHORT_ABANDON_SECONDS,
+    billing: {
+      roundingSeconds: config.BILLING_ROUNDING_SECONDS,
+      minimumSeconds: config.BILLING_MINIMUM_SECONDS,
+      includeHold: config.BILLING_INCLUDE_HOLD,
+      includeWrapUp: config.BILLING_INCLUDE_WRAP_UP,
+    },
+  };
+}
+
+/** Callback retry policy from the configuration (docs/callbacks.md). */
+export function callbackPolicy(config: Config): CallbackPolicy {
+  return {
+    maxAttempts: config.CALLBACK_MAX_ATTEMPTS,
+    retryDelaysMs: config.CALLBACK_RETRY_SECONDS.split(',').map((x) => Number(x) * 1000),
+    ringTimeoutSeconds: config.CALLBACK_RING_SECONDS,
+  };
+}
+
+/** What the caller hears and may key when offered a callback. */
+export function callbackPromptRules(config: Config): PromptRules {
+  return {
+    pattern: config.CALLBACK_NUMBER_PATTERN,
+    media: {
+      offer: config.CALLBACK_OFFER_MEDIA,
+      confirm: config.CALLBACK_CONFIRM_MEDIA,
+      menu: config.CALLBACK_MENU_MEDIA,
+      accepted: config.CALLBACK_ACCEPTED_MEDIA,
+      invalid: config.CALLBACK_INVALID_MEDIA,
+    },
+    digitTimeoutMs: config.CALLBACK_DIGIT_TIMEOUT_SECONDS * 1000,
+    maxDigits: 15,
+    maxKeypresses: 64,
+    maxInvalid: 3,
   };
 }

@@ -98,7 +98,7 @@ export async function measureAnalyticsRollup(opts: { databaseUrl: string; calls:
   const schema = `bench_analytics_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: opts.databaseUrl });
   await admin.connect();
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, options: `-c search_path=${schema}`, max: 2 });
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, options: `-c search_path=${schema}`, max: 4 });
   try {
     await migrate({ databaseUrl: opts.databaseUrl, schema });
     const days = Math.max(1, Math.ceil(opts.calls / 33_334));

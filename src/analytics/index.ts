@@ -6,3 +6,4 @@ export * from './csv';
 export * from './queue-log';
 export * from './window';
 export * from './analytics-store';
+export * from './feed';

@@ -129,14 +129,24 @@ export function rollUpIntervals(input: RollUpInput, options: RollUpOptions = DEF
     addReceptionistFigures(c, wrapUpMs, (id) => row(start, `receptionist:${id}`), thresholdMs, shortMs);
   }
 
-  for (let start = input.from; start < input.to; start += INTERVAL_MS) {
-    const byReceptionist = new Map<string, PresenceSpan[]>();
-    for (const s of input.presence) {
-      if (s.to <= start || s.from >= start + INTERVAL_MS || s.state === 'logged-out') continue;
+  // Each span goes to the intervals it overlaps, in input order (one pass, not one per interval).
+  const intervalCount = Math.max(0, Math.ceil((input.to - input.from) / INTERVAL_MS));
+  const buckets: Array<Map<string, PresenceSpan[]> | undefined> = new Array(intervalCount);
+  for (const s of input.presence) {
+    if (s.state === 'logged-out' || s.to <= input.from || s.from >= input.to || s.to <= s.from) continue;
+    const first = Math.max(0, Math.floor((s.from - input.from) / INTERVAL_MS));
+    const last = Math.min(intervalCount - 1, Math.ceil((s.to - input.from) / INTERVAL_MS) - 1);
+    for (let i = first; i <= last; i++) {
+      const byReceptionist = (buckets[i] ??= new Map());
       const list = byReceptionist.get(s.receptionistId);
       if (list) list.push(s);
       else byReceptionist.set(s.receptionistId, [s]);
     }
+  }
+  for (let i = 0; i < intervalCount; i++) {
+    const start = input.from + i * INTERVAL_MS;
+    const byReceptionist = buckets[i];
+    if (!byReceptionist) continue;
     for (const [id, spans] of byReceptionist) {
       const t = timeInStates(spans, start, start + INTERVAL_MS);
       if (loggedInMs(t) === 0) continue;

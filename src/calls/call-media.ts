@@ -78,6 +78,48 @@ export class CallMedia {
     });
   }
 
+  /** A callback's receptionist: alone in the call's bridge with hold music until the callee answers. */
+  holdReceptionist(callId: string, offerId: string, mohClass: string): void {
+    this.step(callId, 'hold receptionist', async (s) => {
+      s.answered = true; // no caller's channel behind a callback entry
+      await this.pbx.createBridge(callBridgeId(callId)).catch((err) => {
+        if (!(err instanceof PbxError && err.status === 409)) throw err;
+      });
+      s.bridged = true;
+      await this.pbx.addToBridge(callBridgeId(callId), [offerId]);
+      await this.pbx.startBridgeMoh(callBridgeId(callId), mohClass);
+      s.moh = true;
+    });
+  }
+
+  connectCallee(callId: string, channelId: string): void {
+    this.step(callId, 'connect callee', async (s) => {
+      if (s.moh) {
+        s.moh = false;
+        await this.pbx.stopBridgeMoh(callBridgeId(callId)).catch((err) => this.ignoreGone(err));
+      }
+      await this.pbx.addToBridge(callBridgeId(callId), [channelId]);
+    });
+  }
+
+  /** Plays a last message on a channel we are done with, then hangs it up (bounded wait). */
+  async playThenHangup(channelId: string, media: string[], maxMs = 15_000): Promise<void> {
+    const playbackId = `sb-bye-${channelId}`;
+    const finished = new Promise<void>((resolve) => {
+      this.playbackWaiters.set(playbackId, resolve);
+      setTimeout(resolve, maxMs).unref();
+    });
+    try {
+      await this.pbx.play(channelId, media, playbackId);
+      await finished;
+    } catch (err) {
+      this.logFailure(channelId, 'goodbye', err);
+    } finally {
+      this.playbackWaiters.delete(playbackId);
+    }
+    await this.pbx.hangup(channelId).catch((err) => this.logFailure(channelId, 'hangup', err));
+  }
+
   play(callId: string, media: string[]): void {
     this.step(callId, 'play', async (s) => {
       if (!s.answered) return;

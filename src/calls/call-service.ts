@@ -1,22 +1,31 @@
 import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import type { AriEvent } from '../adapters/ari/ari-connection';
-import type { CallSnapshot, Command, PresenceRequest, SwitchboardEvent } from '../domain/messages';
+import type { CallbackEvent, CallSnapshot, Command, PresenceRequest, SwitchboardEvent } from '../domain/messages';
+import { callbackCallId, parseCallbackChannelId, planRetry, type CallbackTicket } from '../domain/callbacks';
 import type { ClientProfile } from '../domain/model';
 import type { ReceptionistSnapshot } from '../domain/receptionist';
-import { Switchboard, type PresenceResult } from '../domain/switchboard';
+import { Switchboard, type CancelResult, type ConnectedCallback, type PresenceResult } from '../domain/switchboard';
+import type { CallAnalytics } from '../ports/analytics';
 import type { CallLog } from '../ports/call-log';
-import type { CallControl } from '../ports/call-control';
+import type { CallControl, PbxBridge, PbxChannel } from '../ports/call-control';
 import { PbxError } from '../ports/call-control';
 import type { Clock, Timers } from '../ports/clock';
 import type { Directory } from '../ports/directory';
 import type { LiveStateStore } from '../ports/live-state';
 import { noCallMetrics, type CallMetrics, type RoutingTrigger } from '../ports/metrics';
 import type { Notifier } from '../ports/notifier';
+import type { EndpointReachability } from '../ports/pbx-admin';
 import { CallMedia } from './call-media';
-import { cleanCallerText, cleanDid, newOfferChannelId } from './channel-ids';
-import { reconcile } from './reconcile';
+import { CallbackFlow, type CallbackSettings } from './callback-flow';
+import { callIdOfBridge, cleanCallerText, cleanDid, newOfferChannelId } from './channel-ids';
+import { reconcile, type KeptCallback } from './reconcile';
 import { legEndReason, readStasisEvent, type StasisFact } from './stasis';
+
+/** A receptionist as the API shows them: their state, and why their phone cannot be rung. */
+export interface ReceptionistView extends ReceptionistSnapshot {
+  unreachableReason: string | null;
+}
 
 export interface CallServiceDeps {
   app: string;
@@ -31,6 +40,10 @@ export interface CallServiceDeps {
   /** Who answers for a number no client owns: a safe company-wide default. */
   defaultClient: ClientProfile;
   metrics?: CallMetrics;
+  /** Callbacks (docs/callbacks.md); without them no callback is offered or dialled. */
+  callbacks?: CallbackSettings;
+  /** Presence history and queue_log, fed behind the call path (never blocks, never throws). */
+  analytics?: CallAnalytics;
 }
 
 /**
@@ -52,11 +65,53 @@ export class CallService {
   /** The ARI event being handled now and when it reached us, for the routing-latency metric. */
   private decision: { trigger: RoutingTrigger; receivedAt: number } | null = null;
   private readonly callLoggers = new Map<string, { receptionistId: string | null; logger: Logger }>();
+  /** Why a receptionist's phone is unreachable, as the PBX last said (AMI or ARI endpoint state). */
+  private readonly unreachableBecause = new Map<string, string>();
+
+  private readonly flow: CallbackFlow | null;
 
   constructor(private readonly deps: CallServiceDeps) {
     this.switchboard = this.newSwitchboard();
     this.media = new CallMedia(deps.pbx, deps.logger);
     this.metrics = deps.metrics ?? noCallMetrics;
+    this.flow = deps.callbacks
+      ? new CallbackFlow({
+          settings: deps.callbacks,
+          pbx: deps.pbx,
+          media: this.media,
+          timers: deps.timers,
+          logger: deps.logger,
+          now: () => deps.clock.now(),
+          serial: (work) => void this.serial(work),
+          handle: (event) => this.handleCallback(event),
+          waitingCall: (callId) => {
+            const call = this.switchboard.listCalls().find((c) => c.id === callId);
+            const client = this.switchboard.clientOf(callId);
+            if (!call || !client || (call.phase !== 'waiting' && call.phase !== 'offering')) return null;
+            return { client, did: call.did, callerName: call.caller.name };
+          },
+          hasCallback: (id) => this.switchboard.hasCallback(id),
+        })
+      : null;
+  }
+
+  // ---- callbacks --------------------------------------------------------------------------
+
+  /** A callback scheduled through the API enters the queue at `dueAt` (within business hours). */
+  scheduleCallback(ticket: CallbackTicket, client: ClientProfile, dueAt: number): Promise<void> {
+    return this.serial(() => this.handleCallback({ type: 'callback-scheduled', ticket, client, dueAt }));
+  }
+
+  cancelCallback(id: string): Promise<CancelResult> {
+    return this.serial(() => {
+      const result = this.switchboard.cancelCallback(id, this.deps.clock.now());
+      if (result.ok) this.apply(result.commands);
+      return result;
+    });
+  }
+
+  private handleCallback(event: CallbackEvent): void {
+    this.apply(this.switchboard.handleCallback(event, this.deps.clock.now()));
   }
 
   // ---- inputs -----------------------------------------------------------------------------
@@ -94,6 +149,36 @@ export class CallService {
     });
   }
 
+  /**
+   * The PBX's view of a phone (AMI: PJSIP contact status and device state). An unreachable phone
+   * is never rung; when it comes back its receptionist returns to where they were. The reason is
+   * kept for the receptionist's read model, so a console shows why nobody rings them.
+   */
+  phoneReachabilityChanged(change: EndpointReachability): Promise<void> {
+    return this.serial(async () => {
+      for (const receptionistId of this.switchboard.receptionistsAt(change.endpoint)) {
+        if (change.reachable) this.unreachableBecause.delete(receptionistId);
+        else this.unreachableBecause.set(receptionistId, change.reason);
+        this.handle({ type: 'reachability-changed', receptionistId, reachable: change.reachable });
+      }
+    });
+  }
+
+  /** true once the first reconciliation with Asterisk is done: before it, the live state is not yet rebuilt. */
+  get reconciled(): boolean {
+    return this.resyncedOnce;
+  }
+
+  /** Every receptionist's phone (dial string). */
+  phoneEndpoints(): string[] {
+    return this.switchboard.endpoints();
+  }
+
+  /** The phones the app_queue fallback queue should ring: those of the receptionists logged in. */
+  loggedInEndpoints(): string[] {
+    return this.switchboard.loggedInEndpoints();
+  }
+
   /** Picks up receptionists added or changed in the directory. */
   reloadRoster(): Promise<void> {
     return this.serial(async () => {
@@ -103,12 +188,17 @@ export class CallService {
 
   // ---- read models ------------------------------------------------------------------------
 
-  receptionists(): ReceptionistSnapshot[] {
-    return this.switchboard.listReceptionists();
+  receptionists(): ReceptionistView[] {
+    return this.switchboard.listReceptionists().map((r) => this.view(r));
   }
 
-  receptionist(id: string): ReceptionistSnapshot | undefined {
-    return this.switchboard.receptionist(id);
+  receptionist(id: string): ReceptionistView | undefined {
+    const r = this.switchboard.receptionist(id);
+    return r && this.view(r);
+  }
+
+  private view(r: ReceptionistSnapshot): ReceptionistView {
+    return { ...r, unreachableReason: r.reachable ? null : (this.unreachableBecause.get(r.id) ?? 'unreachable') };
   }
 
   waiting(): CallSnapshot[] {
@@ -126,7 +216,7 @@ export class CallService {
     if (this.queueNoticeTimer) clearTimeout(this.queueNoticeTimer);
     // Bounded: with Redis or PostgreSQL away, stopping must not hang forever. Live state that
     // did not reach Redis is rebuilt from Asterisk by the next instance's reconcile.
-    const settled = Promise.all([this.deps.liveState.flush(), this.deps.callLog.flush()]).then(() => true);
+    const settled = Promise.all([this.deps.liveState.flush(), this.deps.callLog.flush(), this.deps.analytics?.flush()]).then(() => true);
     const timedOut = new Promise<false>((r) => setTimeout(() => r(false), 5000).unref());
     if (!(await Promise.race([settled, timedOut]))) this.deps.logger.error('stopped before every write reached Redis and PostgreSQL');
   }
@@ -175,19 +265,34 @@ export class CallService {
         this.media.recordingFinished(fact.name, fact.ok);
         return;
       case 'endpoint-state': {
-        const r = this.switchboard.listReceptionists().find((x) => this.endpointOf(x.id) === fact.resource);
-        if (r) this.handle({ type: 'reachability-changed', receptionistId: r.id, reachable: fact.online });
+        for (const receptionistId of this.switchboard.receptionistsAt(fact.resource)) {
+          if (fact.online) this.unreachableBecause.delete(receptionistId);
+          // AMI's reason (contact, device state) is more precise; keep it when it came first.
+          else if (!this.unreachableBecause.has(receptionistId)) this.unreachableBecause.set(receptionistId, 'endpoint-offline');
+          this.handle({ type: 'reachability-changed', receptionistId, reachable: fact.online });
+        }
         return;
       }
+      case 'caller-dtmf':
+        this.flow?.digit(fact.callId, fact.digit);
+        return;
+      case 'callee-answered':
+        if (this.flow) this.flow.calleeAnswered(fact.channelId);
+        else this.hangupQuietly(fact.channelId);
+        return;
+      case 'callee-dial-status':
+        this.flow?.calleeDialStatus(fact.channelId, fact.status);
+        return;
+      case 'callee-destroyed':
+        this.flow?.calleeDestroyed(fact.channelId, fact.cause);
+        return;
+      case 'callee-left':
+        this.flow?.calleeLeft(fact.channelId);
+        return;
       case 'replaced':
         this.deps.logger.error('another Switchboard took over the Stasis app; this instance no longer gets events');
         return;
     }
-  }
-
-  private endpointOfCache = new Map<string, string>();
-  private endpointOf(receptionistId: string): string | undefined {
-    return this.endpointOfCache.get(receptionistId);
   }
 
   private async callerEntered(channel: { id: string; callerName: string; callerNumber: string; createdAt: number }, args: string[], arrivedAt?: number): Promise<void> {
@@ -217,6 +322,7 @@ export class CallService {
   private apply(commands: Command[]): void {
     let queueChanged = false;
     for (const c of commands) {
+      if (this.flow?.apply(c)) continue;
       switch (c.type) {
         case 'originate': {
           const o = c.offer;
@@ -267,6 +373,7 @@ export class CallService {
           break;
         case 'log':
           this.deps.callLog.append(c.entry);
+          this.deps.analytics?.timeline(c.entry);
           this.metrics.timeline(c.entry);
           this.logTimeline(c.entry);
           break;
@@ -282,6 +389,7 @@ export class CallService {
           break;
         case 'save-receptionist':
           this.deps.liveState.saveReceptionist(c.receptionist);
+          this.deps.analytics?.receptionistSaved(c.receptionist);
           this.deps.notifier.publish({ type: 'receptionist', receptionist: c.receptionist });
           break;
         case 'screen-pop':
@@ -306,6 +414,7 @@ export class CallService {
     if (!this.deps.logger.isLevelEnabled('info')) return;
     const { kind, callId, at: _at, ...fields } = entry as typeof entry & { caller?: unknown };
     delete (fields as { caller?: unknown }).caller; // personal data stays out of the logs
+    delete (fields as { number?: unknown }).number;
     this.callLogger(callId).info(fields, `call ${kind}`);
   }
 
@@ -344,8 +453,169 @@ export class CallService {
 
   // ---- restart and reconnect --------------------------------------------------------------
 
+  /** Callbacks not finished: from PostgreSQL on start, from memory on a reconnect. */
+  private async pendingCallbacks(firstTime: boolean): Promise<PendingForRestore[]> {
+    const settings = this.deps.callbacks;
+    if (!settings) return [];
+    if (!firstTime) return this.switchboard.pendingCallbacks().map((p) => ({ ...p, sent: p.state === 'dialing' }));
+    const now = this.deps.clock.now();
+    const out: PendingForRestore[] = [];
+    for (const row of await settings.store.pending()) {
+      const client = await this.deps.directory.client(row.ticket.clientId).catch(() => null);
+      if (!client) continue;
+      const schedule = await settings.store.schedule(client.id, now).catch(() => ({ timeZone: 'UTC', hours: [], closures: [] }));
+      let ticket: CallbackTicket = { ...row.ticket, schedule };
+      let sent = false;
+      if (row.status === 'dialing') {
+        // The outbox row tells whether this attempt may have placed a call: if so it is never re-dialled.
+        sent = row.openAttempt !== null;
+        if (!sent) ticket = { ...ticket, attempts: Math.max(0, ticket.attempts - 1) };
+      }
+      out.push({ ticket, client, state: row.status, dueAt: row.dueAt, sent });
+    }
+    return out;
+  }
+
+  /**
+   * What the switchboard restores: scheduled callbacks keep their time, queued ones their place.
+   * One that was being dialled when we lost track is over: its leg is hung up, the attempt is
+   * recorded as interrupted and the next one is scheduled (or the callback fails).
+   */
+  private restoreCallbacks(pending: PendingForRestore[], now: number): Array<{ ticket: CallbackTicket; client: ClientProfile; dueAt: number }> {
+    const settings = this.deps.callbacks;
+    if (!settings) return [];
+    const out: Array<{ ticket: CallbackTicket; client: ClientProfile; dueAt: number }> = [];
+    for (const p of pending) {
+      if (p.state === 'scheduled') out.push({ ticket: p.ticket, client: p.client, dueAt: p.dueAt });
+      else if (p.state === 'queued' || !p.sent) out.push({ ticket: p.ticket, client: p.client, dueAt: now });
+      else {
+        const attempt = p.ticket.attempts;
+        const plan = planRetry(attempt, now, settings.policy, p.ticket.schedule);
+        this.deps.callLog.append({
+          kind: 'callback-attempt',
+          callId: `callback-${p.ticket.id}`,
+          at: now,
+          callbackId: p.ticket.id,
+          attempt,
+          receptionistId: null,
+          outcome: 'interrupted',
+          next: plan.kind === 'retry' ? 'retry' : 'failed',
+          retryAt: plan.kind === 'retry' ? plan.dueAt : null,
+        });
+        settings.store.saveAttemptOutcome(p.ticket.id, attempt, null, 'interrupted');
+        if (plan.kind === 'retry') out.push({ ticket: { ...p.ticket }, client: p.client, dueAt: plan.dueAt });
+        else settings.store.save(p.ticket, 'failed', null, p.ticket.originalCallId ? 'caller' : 'api');
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Callbacks whose receptionist had answered, for reconcile. On a reconnect from memory. On start
+   * from PostgreSQL (Redis never holds callbacks): the `dialing` ones with an outbox row, and those
+   * Asterisk or the receptionists' last state point at (a callback bridge, a callee leg, a
+   * receptionist on-call with one) whose answer is recorded and whose end is not.
+   */
+  private async callbacksInProgress(
+    firstTime: boolean,
+    pending: PendingForRestore[],
+    receptionists: ReceptionistSnapshot[],
+    channels: PbxChannel[],
+    bridges: PbxBridge[],
+  ): Promise<Map<string, CallbackKnown>> {
+    const out = new Map<string, CallbackKnown>();
+    const settings = this.deps.callbacks;
+    if (!settings) return out;
+    if (!firstTime) {
+      for (const c of this.switchboard.connectedCallbacks()) {
+        out.set(c.ticket.id, { ticket: c.ticket, client: c.client, answered: c.calleeAnswered, answeredAt: c.answeredAt, inProgress: true });
+      }
+      return out;
+    }
+    for (const p of pending) {
+      if (p.state === 'dialing' && p.sent) out.set(p.ticket.id, { ticket: p.ticket, client: p.client, answered: false, answeredAt: null, inProgress: true });
+    }
+    const prefix = callbackCallId('');
+    const ids = new Set<string>();
+    for (const b of bridges) {
+      const callId = callIdOfBridge(b.id);
+      if (callId?.startsWith(prefix)) ids.add(callId.slice(prefix.length));
+    }
+    for (const ch of channels) {
+      const parsed = parseCallbackChannelId(ch.id);
+      if (parsed) ids.add(parsed.callbackId);
+    }
+    for (const r of receptionists) if (r.presence.kind === 'on-call' && r.presence.callId.startsWith(prefix)) ids.add(r.presence.callId.slice(prefix.length));
+    const now = this.deps.clock.now();
+    for (const id of ids) {
+      if (out.has(id) || pending.some((p) => p.ticket.id === id)) continue;
+      const record = await settings.store.get(id).catch((err) => {
+        this.deps.logger.warn({ callbackId: id, err: (err as Error).message }, 'could not read a callback to reconcile');
+        return null;
+      });
+      if (!record) continue;
+      const client = (await this.deps.directory.client(record.clientId).catch(() => null)) ?? this.deps.defaultClient;
+      const schedule = await settings.store.schedule(client.id, now).catch(() => ({ timeZone: 'UTC', hours: [], closures: [] }));
+      const last = record.attemptList?.find((a) => a.attempt === record.attempts);
+      const answered = record.status === 'completed' && last?.status === 'answered';
+      const ended = (record.timeline ?? []).some((e) => e.kind === 'ended');
+      out.set(id, {
+        ticket: {
+          id,
+          clientId: record.clientId,
+          number: record.number,
+          name: record.name,
+          note: record.note,
+          did: record.did,
+          attempts: record.attempts,
+          enqueuedAt: new Date(record.enqueuedAt).getTime(),
+          priorityTier: client.priorityTier,
+          originalWaitMs: record.originalWaitMs,
+          originalCallId: record.originalCallId,
+          schedule,
+        },
+        client,
+        answered,
+        answeredAt: last?.endedAt ? new Date(last.endedAt).getTime() : null,
+        inProgress: answered && !ended,
+      });
+    }
+    return out;
+  }
+
+  /** What the switchboard restores of a callback reconcile kept (Asterisk alone when no store knows it). */
+  private connectedCallback(k: KeptCallback, known: CallbackKnown | undefined, now: number): ConnectedCallback {
+    const ticket: CallbackTicket = known
+      ? { ...known.ticket, attempts: k.attempt }
+      : {
+          id: k.callbackId,
+          clientId: this.deps.defaultClient.id,
+          number: '',
+          name: '',
+          note: '',
+          did: '',
+          attempts: k.attempt,
+          enqueuedAt: now,
+          priorityTier: 0,
+          originalWaitMs: 0,
+          originalCallId: null,
+          schedule: { timeZone: 'UTC', hours: [], closures: [] },
+        };
+    if (!known) this.deps.logger.warn({ callId: k.callId, callbackId: k.callbackId }, 'connected callback unknown to our stores; kept from Asterisk alone');
+    return {
+      ticket,
+      client: known?.client ?? this.deps.defaultClient,
+      offerId: k.offerId,
+      receptionistId: k.receptionistId,
+      calleeChannelId: k.calleeChannelId,
+      calleeAnswered: !k.recordAnswer,
+      answeredAt: k.recordAnswer ? null : (known?.answeredAt ?? now),
+    };
+  }
+
   private newSwitchboard(): Switchboard {
     return new Switchboard({
+      callbackPolicy: this.deps.callbacks?.policy,
       newOfferId: (receptionistId) =>
         newOfferChannelId(receptionistId, `${this.deps.clock.now().toString(36)}${this.instanceTag}${(this.offerSeq++).toString(36)}`),
     });
@@ -356,13 +626,16 @@ export class CallService {
     const firstTime = !this.resyncedOnce;
     const stored = firstTime
       ? await deps.liveState.load()
-      : { calls: this.switchboard.listCalls(), receptionists: this.switchboard.listReceptionists() };
+      : { calls: this.switchboard.listCalls().filter((c) => !c.callbackId), receptionists: this.switchboard.listReceptionists() };
+    const pendingCallbacks = await this.pendingCallbacks(firstTime);
     const [channels, bridges, profiles] = await Promise.all([deps.pbx.channels(), deps.pbx.bridges(), deps.directory.receptionists()]);
     const endpoints = await deps.pbx.endpoints().catch(() => []);
     await deps.pbx.subscribe('endpoint:PJSIP').catch((err) => deps.logger.warn({ err: (err as Error).message }, 'endpoint subscription failed'));
     const now = deps.clock.now();
     deps.timers.cancelAll();
+    this.flow?.reset();
 
+    const inProgress = await this.callbacksInProgress(firstTime, pendingCallbacks, stored.receptionists, channels, bridges);
     const plan = reconcile({
       app: deps.app,
       now,
@@ -371,10 +644,12 @@ export class CallService {
       receptionistIds: profiles.map((p) => p.id),
       channels,
       bridges,
+      callbacks: [...inProgress.values()]
+        .filter((c) => c.inProgress)
+        .map((c) => ({ callbackId: c.ticket.id, attempt: c.ticket.attempts, answered: c.answered, answeredAt: c.answeredAt, enqueuedAt: c.ticket.enqueuedAt })),
     });
 
     const switchboard = this.newSwitchboard();
-    this.endpointOfCache = new Map(profiles.map((p) => [p.id, p.endpoint]));
     for (const p of profiles) switchboard.upsertReceptionist(p, now);
     const calls: Array<{ snapshot: CallSnapshot; client: ClientProfile }> = [];
     for (const snapshot of plan.calls) {
@@ -400,7 +675,19 @@ export class CallService {
     for (const id of plan.hangupChannels) this.hangupQuietly(id);
     for (const id of plan.destroyBridges) deps.pbx.destroyBridge(id).catch(() => undefined);
 
-    this.apply(switchboard.restore({ receptionists: plan.receptionists, calls }, now));
+    // A connected callback is restored as connected; every other one follows the outbox rules.
+    const kept = new Set(plan.callbacks.map((k) => k.callbackId));
+    const callbacks = this.restoreCallbacks(pendingCallbacks.filter((p) => !kept.has(p.ticket.id)), now);
+    const connectedCallbacks = plan.callbacks.map((k) => this.connectedCallback(k, inProgress.get(k.callbackId), now));
+    if (firstTime) for (const k of plan.callbacks) this.media.adopt(k.callId, { answered: true, bridged: true, moh: k.connectCallee });
+    this.apply(switchboard.restore({ receptionists: plan.receptionists, calls, callbacks, connectedCallbacks }, now));
+    for (const k of plan.callbacks) {
+      if (k.recordAnswer) {
+        // Answered while we were away: recorded now, once, as a live answer would have been.
+        const commands = switchboard.handleCallback({ type: 'callee-answered', channelId: k.calleeChannelId }, now);
+        this.apply(commands.filter((c) => c.type !== 'connect-callee' || k.connectCallee));
+      } else if (k.connectCallee) this.media.connectCallee(k.callId, k.calleeChannelId);
+    }
     for (const ep of endpoints) {
       if (ep.online) continue;
       for (const p of profiles) if (p.endpoint === ep.resource) this.handle({ type: 'reachability-changed', receptionistId: p.id, reachable: false });
@@ -415,8 +702,28 @@ export class CallService {
       await this.callerEntered(channel, ['inbound', did], channel.createdAt);
     }
     deps.logger.info(
-      { calls: plan.calls.length, hungUp: plan.hangupChannels.length, unknownCallers: plan.unknownCallers.length, firstTime },
+      { calls: plan.calls.length, callbacks: plan.callbacks.length, hungUp: plan.hangupChannels.length, unknownCallers: plan.unknownCallers.length, firstTime },
       'reconciled with Asterisk',
     );
   }
+}
+
+/** A callback as our stores know it, for reconcile. */
+interface CallbackKnown {
+  ticket: CallbackTicket;
+  client: ClientProfile;
+  /** The callee's answer is recorded. */
+  answered: boolean;
+  answeredAt: number | null;
+  /** Its receptionist answered and it has not ended: reconcile decides whether it survives. */
+  inProgress: boolean;
+}
+
+interface PendingForRestore {
+  ticket: CallbackTicket;
+  client: ClientProfile;
+  state: 'scheduled' | 'queued' | 'dialing';
+  dueAt: number;
+  /** The attempt in progress may have placed a call (its outbox row exists): never dial it again. */
+  sent: boolean;
 }

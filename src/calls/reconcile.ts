@@ -1,3 +1,4 @@
+import { callbackCallId, parseCallbackChannelId } from '../domain/callbacks';
 import type { CallSnapshot, TimelineEntry } from '../domain/messages';
 import type { ReceptionistSnapshot } from '../domain/receptionist';
 import type { PbxBridge, PbxChannel } from '../ports/call-control';
@@ -11,6 +12,33 @@ export interface ReconcileInput {
   receptionistIds: string[];
   channels: PbxChannel[];
   bridges: PbxBridge[];
+  /** Callbacks whose receptionist had answered (being dialled, or talking to the callee), as our stores know them. */
+  callbacks?: CallbackInProgress[];
+}
+
+export interface CallbackInProgress {
+  callbackId: string;
+  /** The attempt being dialled or answered. */
+  attempt: number;
+  /** The callee's answer is recorded (callback `completed`, attempt `answered`). */
+  answered: boolean;
+  answeredAt: number | null;
+  /** Its place in line: the start of its wait. */
+  enqueuedAt: number;
+}
+
+/** A callback whose receptionist and callee are both still up: it stays connected. */
+export interface KeptCallback {
+  callId: string;
+  callbackId: string;
+  attempt: number;
+  offerId: string;
+  receptionistId: string;
+  calleeChannelId: string;
+  /** The callee's leg is up but not in the bridge (it answered while we were away): put it in. */
+  connectCallee: boolean;
+  /** The answer happened while we were away and is not recorded yet: record it now (once). */
+  recordAnswer: boolean;
 }
 
 export interface ReconcilePlan {
@@ -23,6 +51,8 @@ export interface ReconcilePlan {
   overflowAgain: string[];
   /** Callers in our Stasis app we have no record of (state store lost): treat as arrivals. */
   unknownCallers: Array<{ channel: PbxChannel; did: string }>;
+  /** Connected callbacks to restore; every other callback leg is hung up (the outbox decides what follows). */
+  callbacks: KeptCallback[];
   hangupChannels: string[];
   destroyBridges: string[];
   /** Timeline entries for calls that ended while we were not looking. */
@@ -43,6 +73,7 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
     connectNow: [],
     overflowAgain: [],
     unknownCallers: [],
+    callbacks: [],
     hangupChannels: [],
     destroyBridges: [],
     log: [],
@@ -97,6 +128,8 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
     plan.calls.push({ ...call, phase: 'waiting', offer: null });
   }
 
+  reconcileCallbacks(input, channels, plan, keptOffers, knownCalls);
+
   // Callers in our app with no record (the state store was lost): rebuild from Asterisk alone.
   for (const ch of input.channels) {
     if (knownCalls.has(ch.id) || isOfferChannel(ch.id)) continue;
@@ -131,13 +164,78 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
   }
   plan.unknownCallers.sort((a, b) => a.channel.createdAt - b.channel.createdAt);
 
+  const keptCallees = new Set(plan.callbacks.map((k) => k.calleeChannelId));
   for (const ch of input.channels) {
-    if (isOfferChannel(ch.id) && !keptOffers.has(ch.id) && !plan.hangupChannels.includes(ch.id)) plan.hangupChannels.push(ch.id);
+    // An outbound callback leg survives only as part of a connected callback.
+    const stray = isOfferChannel(ch.id) ? !keptOffers.has(ch.id) : parseCallbackChannelId(ch.id) !== null && !keptCallees.has(ch.id);
+    if (stray && !plan.hangupChannels.includes(ch.id)) plan.hangupChannels.push(ch.id);
   }
   for (const b of input.bridges) {
     const callId = callIdOfBridge(b.id);
     if (callId !== undefined && !knownCalls.has(callId)) plan.destroyBridges.push(b.id);
-    else if (callId !== undefined && !plan.calls.some((c) => c.id === callId)) plan.destroyBridges.push(b.id);
+    else if (callId !== undefined && !plan.calls.some((c) => c.id === callId) && !plan.callbacks.some((k) => k.callId === callId)) plan.destroyBridges.push(b.id);
   }
   return plan;
+}
+
+/**
+ * A callback is connected when its bridge `sb-call-callback-<id>` holds the receptionist's leg,
+ * Up, and the callee's leg `sb-cb-<id>-<attempt>` is Up too: it is kept exactly like a connected
+ * inbound call. Anything less (the callee still ringing, or gone) is not kept: its legs are hung
+ * up and the attempt follows the outbox rules (recorded `interrupted`, never dialled twice). A
+ * callback whose answer was recorded but one side of which is gone ended while we were away.
+ */
+function reconcileCallbacks(input: ReconcileInput, channels: Map<string, PbxChannel>, plan: ReconcilePlan, keptOffers: Set<string>, knownCalls: Set<string>): void {
+  const known = new Map((input.callbacks ?? []).map((c) => [c.callbackId, c]));
+  const callees = new Map<string, PbxChannel[]>();
+  for (const ch of input.channels) {
+    const parsed = parseCallbackChannelId(ch.id);
+    if (parsed) callees.set(parsed.callbackId, [...(callees.get(parsed.callbackId) ?? []), ch]);
+  }
+  const bridgeOfCall = new Map<string, PbxBridge>();
+  for (const b of input.bridges) {
+    const callId = callIdOfBridge(b.id);
+    if (callId) bridgeOfCall.set(callId, b);
+  }
+  const ids = new Set([...known.keys()]);
+  const prefix = callbackCallId('');
+  for (const callId of bridgeOfCall.keys()) if (callId.startsWith(prefix)) ids.add(callId.slice(prefix.length));
+
+  for (const callbackId of ids) {
+    const callId = callbackCallId(callbackId);
+    const record = known.get(callbackId);
+    const bridge = bridgeOfCall.get(callId);
+    const offerId = bridge?.channelIds.find((id) => isOfferChannel(id) && channels.get(id)?.state === 'Up');
+    const receptionistId = offerId ? receptionistOfOffer(offerId, input.receptionistIds) : undefined;
+    const legs = (callees.get(callbackId) ?? []).filter((ch) => !record || parseCallbackChannelId(ch.id)?.attempt === record.attempt);
+    // Without a record, Asterisk alone says which attempt is live: the latest one that is Up.
+    const callee = legs
+      .filter((ch) => ch.state === 'Up')
+      .sort((a, b) => parseCallbackChannelId(b.id)!.attempt - parseCallbackChannelId(a.id)!.attempt)[0];
+    if (offerId && receptionistId && callee) {
+      keptOffers.add(offerId);
+      knownCalls.add(callId);
+      plan.callbacks.push({
+        callId,
+        callbackId,
+        attempt: parseCallbackChannelId(callee.id)!.attempt,
+        offerId,
+        receptionistId,
+        calleeChannelId: callee.id,
+        connectCallee: !bridge!.channelIds.includes(callee.id),
+        recordAnswer: record !== undefined && !record.answered,
+      });
+      continue;
+    }
+    if (record?.answered) {
+      plan.log.push({
+        kind: 'ended',
+        callId,
+        at: input.now,
+        outcome: 'completed',
+        waitMs: (record.answeredAt ?? input.now) - record.enqueuedAt,
+        endedBy: offerId ? 'caller' : 'receptionist',
+      });
+    }
+  }
 }

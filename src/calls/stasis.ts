@@ -3,6 +3,9 @@ import type { LegEndReason } from '../domain/messages';
 import type { PbxChannel } from '../ports/call-control';
 import { toPbxChannel } from '../adapters/ari/ari-call-control';
 import { isOfferChannel } from './channel-ids';
+import { CALLBACK_CHANNEL_PREFIX } from '../domain/callbacks';
+
+const isCalleeChannel = (id: string) => id.startsWith(CALLBACK_CHANNEL_PREFIX);
 
 /** ARI events, reduced to the facts the call path acts on. */
 export type StasisFact =
@@ -16,6 +19,13 @@ export type StasisFact =
   | { kind: 'recording-finished'; name: string; ok: boolean }
   | { kind: 'endpoint-state'; resource: string; online: boolean }
   | { kind: 'replaced' }
+  /** A digit from a caller's channel (waiting callers are in a dtmf_events bridge or none). */
+  | { kind: 'caller-dtmf'; callId: string; digit: string }
+  /** The outbound leg of a callback attempt. */
+  | { kind: 'callee-answered'; channelId: string }
+  | { kind: 'callee-dial-status'; channelId: string; status: string }
+  | { kind: 'callee-destroyed'; channelId: string; cause: number }
+  | { kind: 'callee-left'; channelId: string }
   | { kind: 'ignored' };
 
 function channelOf(e: AriEvent, key = 'channel'): { id: string } | null {
@@ -30,21 +40,25 @@ export function readStasisEvent(e: AriEvent): StasisFact {
       const ch = channelOf(e);
       if (!ch) return { kind: 'ignored' };
       if (isOfferChannel(ch.id)) return { kind: 'offer-answered', offerId: ch.id };
+      if (isCalleeChannel(ch.id)) return { kind: 'callee-answered', channelId: ch.id };
       const args = Array.isArray(e.args) ? e.args.filter((a): a is string => typeof a === 'string') : [];
       return { kind: 'caller-entered', channel: toPbxChannel(ch as Parameters<typeof toPbxChannel>[0]), args };
     }
     case 'StasisEnd': {
       const ch = channelOf(e);
       if (!ch) return { kind: 'ignored' };
+      if (isCalleeChannel(ch.id)) return { kind: 'callee-left', channelId: ch.id };
       return isOfferChannel(ch.id) ? { kind: 'offer-left', offerId: ch.id } : { kind: 'caller-left', callId: ch.id };
     }
     case 'Dial': {
       const peer = channelOf(e, 'peer');
+      if (peer && isCalleeChannel(peer.id) && typeof e.dialstatus === 'string') return { kind: 'callee-dial-status', channelId: peer.id, status: e.dialstatus };
       if (!peer || !isOfferChannel(peer.id) || typeof e.dialstatus !== 'string') return { kind: 'ignored' };
       return { kind: 'offer-dial-status', offerId: peer.id, status: e.dialstatus };
     }
     case 'ChannelDestroyed': {
       const ch = channelOf(e);
+      if (ch && isCalleeChannel(ch.id)) return { kind: 'callee-destroyed', channelId: ch.id, cause: typeof e.cause === 'number' ? e.cause : 0 };
       if (!ch || !isOfferChannel(ch.id)) return { kind: 'ignored' };
       return { kind: 'offer-destroyed', offerId: ch.id, cause: typeof e.cause === 'number' ? e.cause : 0 };
     }
@@ -61,6 +75,11 @@ export function readStasisEvent(e: AriEvent): StasisFact {
       const ep = e.endpoint as { technology?: unknown; resource?: unknown; state?: unknown } | undefined;
       if (!ep || typeof ep.technology !== 'string' || typeof ep.resource !== 'string') return { kind: 'ignored' };
       return { kind: 'endpoint-state', resource: `${ep.technology}/${ep.resource}`, online: ep.state !== 'offline' };
+    }
+    case 'ChannelDtmfReceived': {
+      const ch = channelOf(e);
+      if (!ch || isOfferChannel(ch.id) || isCalleeChannel(ch.id) || typeof e.digit !== 'string') return { kind: 'ignored' };
+      return { kind: 'caller-dtmf', callId: ch.id, digit: e.digit.slice(0, 1) };
     }
     case 'ApplicationReplaced':
       return { kind: 'replaced' };

@@ -8,9 +8,10 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createPostgres, migrate } from '../adapters/postgres';
-import { loadConfig } from '../config';
+import { openAnalytics } from '../adapters/postgres/analytics';
+import { analyticsSettings, loadConfig } from '../config';
 import type { CallSnapshot } from '../domain/messages';
-import type { ReceptionistSnapshot } from '../domain/receptionist';
+import type { ReceptionistView } from '../calls/call-service';
 import { seedDemoDirectory } from '../demo/demo-directory';
 import { ApiClient, CliError } from './api-client';
 import { formatDuration, formatTable } from './table';
@@ -23,9 +24,15 @@ Commands:
   calls           calls in progress
   migrate         apply pending database migrations
   seed-demo       write the demo office (3 clients, 4 receptionists) into the database
+  analytics-recompute --from DATE --to DATE
+                  recompute the analytics intervals of [from, to) from the call timelines and
+                  presence (idempotent); DATE is ISO 8601 (2026-11-01 or 2026-11-01T10:00:00Z)
+  reload-dialplan ask Asterisk (over AMI) to reload the dialplan after dialplan/ was edited;
+                  --pjsip reloads res_pjsip instead (config/pjsip.conf), --all both
 
 Options:
   --json          print JSON instead of a table
+  --pjsip, --all  with reload-dialplan: what to reload
   --url URL       the Switchboard HTTP API (default $SWITCHBOARD_URL or http://127.0.0.1:8080)
   -h, --help      this text
 
@@ -44,7 +51,7 @@ type Ready = { status: string; checks: Record<string, boolean> };
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' }, pjsip: { type: 'boolean' }, all: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' } } });
   } catch (err) {
     io.err(`${(err as Error).message}\n\n${USAGE}`);
     return 1;
@@ -65,7 +72,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const client = api();
         const ready = await client.get<Ready>('/health/ready');
         const [receptionists, queue] = ready.status === 401 ? [null, null] : await Promise.all([
-          client.get<{ receptionists: ReceptionistSnapshot[] }>('/api/receptionists'),
+          client.get<{ receptionists: ReceptionistView[] }>('/api/receptionists'),
           client.get<{ waiting: Array<{ waitMs: number }> }>('/api/queue'),
         ]);
         const byState: Record<string, number> = {};
@@ -91,13 +98,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return status.ready ? 0 : 1;
       }
       case 'receptionists': {
-        const { body } = await api().get<{ receptionists: ReceptionistSnapshot[] }>('/api/receptionists');
+        const { body } = await api().get<{ receptionists: ReceptionistView[] }>('/api/receptionists');
         const list = body.receptionists;
         print(
           list,
           formatTable(
             ['id', 'name', 'state', 'reason', 'since', 'reachable'],
-            list.map((r) => [r.id, r.name, r.presence.kind, r.presence.kind === 'paused' ? r.presence.reason : null, formatDuration(io.now() - r.presenceSince), r.reachable ? 'yes' : 'NO']),
+            list.map((r) => [r.id, r.name, r.presence.kind, r.presence.kind === 'paused' ? r.presence.reason : null, formatDuration(io.now() - r.presenceSince), r.reachable ? 'yes' : `NO (${r.unreachableReason ?? 'unreachable'})`]),
             'No receptionists.',
           ),
         );
@@ -116,6 +123,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         );
         return 0;
       }
+      case 'reload-dialplan': {
+        const what = values.all ? 'all' : values.pjsip ? 'pjsip' : 'dialplan';
+        const res = await api().post<{ reloaded?: Array<{ module: string; message: string }>; error?: { code: string; message: string } }>('/api/admin/reload', { what });
+        if (res.status !== 200 || !res.body.reloaded) {
+          io.err(`switchboard reload-dialplan: ${res.body.error?.code ?? `HTTP ${res.status}`}: ${res.body.error?.message ?? 'reload failed'}`);
+          return 1;
+        }
+        print(res.body, formatTable(['reloaded', 'Asterisk said'], res.body.reloaded.map((r) => [r.module, r.message]), 'Nothing reloaded.'));
+        return 0;
+      }
       case 'migrate':
       case 'seed-demo': {
         const config = loadConfig(io.env);
@@ -130,6 +147,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           print(seeded, `Seeded the demo office: ${seeded.clients} clients, ${seeded.receptionists} receptionists.`);
         } finally {
           await store.close();
+        }
+        return 0;
+      }
+      case 'analytics-recompute': {
+        const from = Date.parse(values.from ?? '');
+        const to = Date.parse(values.to ?? '');
+        if (!Number.isFinite(from) || !Number.isFinite(to) || from >= to) {
+          io.err(`switchboard analytics-recompute: give --from and --to as ISO dates, from before to\n\n${USAGE}`);
+          return 1;
+        }
+        const config = loadConfig(io.env);
+        await migrate({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+        const { analytics, close } = openAnalytics({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, config: analyticsSettings(config), logger: pino({ level: 'silent' }) });
+        try {
+          const started = Date.now();
+          const report = await analytics.recomputeAnalytics({ from, to });
+          const seconds = (Date.now() - started) / 1000;
+          print(
+            { ...report, from: new Date(from).toISOString(), to: new Date(to).toISOString(), seconds },
+            `Recomputed ${report.intervals} intervals (${report.calls} calls, ${report.rows} rows) in ${seconds.toFixed(1)} s.`,
+          );
+        } finally {
+          await close();
         }
         return 0;
       }

@@ -1,4 +1,5 @@
 import type { CallerId, CallId, ClientProfile, OfferId, OverflowTreatment, ReceptionistId } from './model';
+import type { CallbackAttemptOutcome, CallbackStatus, CallbackTicket } from './callbacks';
 import type { ReceptionistSnapshot } from './receptionist';
 
 /** Why a receptionist's leg ended before or after it was answered, as the PBX reported it. */
@@ -6,7 +7,8 @@ export type LegEndReason = 'busy' | 'no-answer' | 'unreachable' | 'failed' | 'ha
 
 export type OfferOutcome = 'answered' | 'busy' | 'no-answer' | 'unreachable' | 'failed' | 'cancelled';
 
-export type CallOutcome = 'completed' | 'abandoned' | 'voicemail' | 'announcement' | 'failed';
+/** `callback`: the caller chose to be called back and hung up, keeping their place. */
+export type CallOutcome = 'completed' | 'abandoned' | 'voicemail' | 'announcement' | 'failed' | 'callback';
 
 export type OverflowReason = 'nobody-logged-in' | 'max-wait';
 
@@ -26,6 +28,15 @@ export type SwitchboardEvent =
   | { type: 'overflow-finished'; callId: CallId; recording: string | null }
   | { type: 'timer-fired'; key: TimerKey }
   | { type: 'reachability-changed'; receptionistId: ReceptionistId; reachable: boolean };
+
+/** Facts about callbacks (Switchboard.handleCallback). */
+export type CallbackEvent =
+  /** A waiting caller accepted the callback offer and chose a number. */
+  | { type: 'callback-requested'; callId: CallId; ticket: CallbackTicket }
+  /** A callback to enter the queue at `dueAt` (scheduled through the API, or restored). */
+  | { type: 'callback-scheduled'; ticket: CallbackTicket; client: ClientProfile; dueAt: number }
+  | { type: 'callee-answered'; channelId: string }
+  | { type: 'callee-ended'; channelId: string; reason: LegEndReason };
 
 export interface OfferOrder {
   offerId: OfferId;
@@ -49,6 +60,8 @@ export interface ScreenPop {
   receptionistId: ReceptionistId;
   receptionistName: string;
   at: number;
+  /** Set when the receptionist is about to call someone back: `waitMs` is the original wait. */
+  callback?: { callbackId: string; number: string; name: string; note: string; attempt: number; originalWaitMs: number };
 }
 
 export type TimelineEntry =
@@ -58,7 +71,21 @@ export type TimelineEntry =
   | { kind: 'answered'; callId: CallId; at: number; receptionistId: ReceptionistId; waitMs: number }
   | { kind: 'overflowed'; callId: CallId; at: number; treatment: OverflowTreatment['kind']; reason: OverflowReason; waitMs: number }
   | { kind: 'voicemail-recorded'; callId: CallId; at: number; recording: string }
-  | { kind: 'ended'; callId: CallId; at: number; outcome: CallOutcome; waitMs: number; endedBy: 'caller' | 'receptionist' | 'system' };
+  | { kind: 'ended'; callId: CallId; at: number; outcome: CallOutcome; waitMs: number; endedBy: 'caller' | 'receptionist' | 'system' }
+  /** On the caller's call: they chose to be called back (the callback's own entries use its callId). */
+  | { kind: 'callback-requested'; callId: CallId; at: number; callbackId: string; waitMs: number }
+  /** One outbound attempt ended; `next` says what happens to the callback. */
+  | {
+      kind: 'callback-attempt';
+      callId: CallId;
+      at: number;
+      callbackId: string;
+      attempt: number;
+      receptionistId: ReceptionistId | null;
+      outcome: CallbackAttemptOutcome;
+      next: 'done' | 'retry' | 'failed';
+      retryAt: number | null;
+    };
 
 export type CallPhase = 'waiting' | 'offering' | 'connected' | 'overflow';
 
@@ -77,6 +104,10 @@ export interface CallSnapshot {
   receptionistId: ReceptionistId | null;
   answeredAt: number | null;
   onHold: boolean;
+  /** The callback offer was made to this caller (it is made once). */
+  callbackOffered?: boolean;
+  /** Set on a callback entry (never stored in the live state: PostgreSQL holds callbacks). */
+  callbackId?: string;
 }
 
 /** What the switchboard asks the outside world to do, in order. */
@@ -95,4 +126,32 @@ export type Command =
   | { type: 'save-call'; call: CallSnapshot }
   | { type: 'drop-call'; callId: CallId }
   | { type: 'save-receptionist'; receptionist: ReceptionistSnapshot }
-  | { type: 'screen-pop'; pop: ScreenPop };
+  | { type: 'screen-pop'; pop: ScreenPop }
+  /** The caller has waited past the client's threshold: offer them a callback. */
+  | { type: 'offer-callback'; callId: CallId; callerNumber: string }
+  /** A callback's receptionist answered: bridge their leg and let them hear hold music. */
+  | { type: 'hold-receptionist'; callId: CallId; offerId: OfferId; mohClass: string }
+  /** Place the outbound leg of one attempt (exactly once: see the outbox in docs/callbacks.md). */
+  | {
+      type: 'dial-callback';
+      callId: CallId;
+      callbackId: string;
+      attempt: number;
+      channelId: string;
+      number: string;
+      did: string;
+      clientName: string;
+      receptionistId: ReceptionistId;
+      timeoutSeconds: number;
+    }
+  | { type: 'connect-callee'; callId: CallId; channelId: string }
+  | { type: 'hangup-callee'; callId: CallId; channelId: string }
+  /** Persist a callback's state; `attempt` when an attempt started or ended. */
+  | {
+      type: 'callback-update';
+      callId: CallId;
+      ticket: CallbackTicket;
+      status: CallbackStatus;
+      dueAt: number | null;
+      attempt: { n: number; receptionistId: ReceptionistId | null; outcome: CallbackAttemptOutcome | null } | null;
+    };

@@ -32,6 +32,8 @@ export interface ClientProfile {
   /** 0 means no limit. */
   maxWaitSeconds: number;
   overflow: OverflowTreatment;
+  /** Offer a callback to a caller who has waited this long; 0 or absent: never. */
+  callbackOfferAfterSeconds?: number;
 }
 
 export interface ReceptionistProfile {

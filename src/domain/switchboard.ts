@@ -1,5 +1,18 @@
+import { openingStateAt, type BusinessSchedule } from './business-hours';
 import { CallQueue } from './call-queue';
+import {
+  callbackCallId,
+  callbackChannelId,
+  DEFAULT_CALLBACK_POLICY,
+  nextOpenAt,
+  planRetry,
+  type CallbackAttemptOutcome,
+  type CallbackId,
+  type CallbackPolicy,
+  type CallbackTicket,
+} from './callbacks';
 import type {
+  CallbackEvent,
   CallOutcome,
   CallPhase,
   CallSnapshot,
@@ -44,6 +57,45 @@ interface LiveCall {
   receptionistId: ReceptionistId | null;
   answeredAt: number | null;
   onHold: boolean;
+  callbackOffered: boolean;
+  /** Set on a callback entry: a place in line with no caller's channel behind it. */
+  callback: CallbackState | null;
+}
+
+interface CallbackState {
+  ticket: CallbackTicket;
+  /** The outbound leg of the attempt in progress, once the receptionist answered. */
+  calleeChannelId: string | null;
+  calleeAnswered: boolean;
+}
+
+/** A callback waiting for its time (a retry's backoff, the client's opening hours, notBefore). */
+interface ScheduledCallback {
+  ticket: CallbackTicket;
+  client: ClientProfile;
+  dueAt: number;
+}
+
+export type CancelResult = { ok: true; commands: Command[] } | { ok: false; code: 'no-such-callback' | 'callback-in-progress' };
+
+/** What a callback is doing now, for a restart or a reconnect. */
+export interface PendingCallback {
+  ticket: CallbackTicket;
+  client: ClientProfile;
+  state: 'scheduled' | 'queued' | 'dialing';
+  dueAt: number;
+}
+
+/** A callback whose receptionist answered, for a restart or a reconnect (see reconcile.ts). */
+export interface ConnectedCallback {
+  ticket: CallbackTicket;
+  client: ClientProfile;
+  offerId: OfferId;
+  receptionistId: ReceptionistId;
+  calleeChannelId: string;
+  /** The callee answered and the answer is recorded. */
+  calleeAnswered: boolean;
+  answeredAt: number | null;
 }
 
 interface OfferRef {
@@ -58,6 +110,24 @@ export type PresenceResult = { ok: true; commands: Command[] } | { ok: false; co
 export interface SwitchboardDeps {
   /** A fresh, globally unique offer id; it is also the channel id of the receptionist's leg. */
   newOfferId: (receptionistId: ReceptionistId) => OfferId;
+  callbackPolicy?: CallbackPolicy;
+}
+
+/** A schedule that cannot be read (bad time zone) must not stop the queue: treat it as open. */
+function isOpen(schedule: BusinessSchedule, now: number): boolean {
+  try {
+    return openingStateAt(schedule, now).open;
+  } catch {
+    return true;
+  }
+}
+
+function safeNextOpenAt(schedule: BusinessSchedule, from: number): number {
+  try {
+    return nextOpenAt(schedule, from);
+  } catch {
+    return from;
+  }
 }
 
 const timer = {
@@ -66,6 +136,9 @@ const timer = {
   wrapUp: (id: ReceptionistId) => `wrap|${id}`,
   prompt: (callId: CallId) => `prompt|${callId}`,
   reachable: (id: ReceptionistId) => `reach|${id}`,
+  callbackOffer: (callId: CallId) => `cboffer|${callId}`,
+  callbackDue: (id: CallbackId) => `cbdue|${id}`,
+  calleeRing: (callId: CallId) => `cbring|${callId}`,
 };
 
 /**
@@ -77,8 +150,14 @@ export class Switchboard {
   private readonly calls = new Map<CallId, LiveCall>();
   private readonly offers = new Map<OfferId, OfferRef>();
   private readonly queue = new CallQueue();
+  private readonly scheduled = new Map<CallbackId, ScheduledCallback>();
+  /** Outbound callback legs -> the callback entry's call id. */
+  private readonly callees = new Map<string, CallId>();
+  private readonly policy: CallbackPolicy;
 
-  constructor(private readonly deps: SwitchboardDeps) {}
+  constructor(private readonly deps: SwitchboardDeps) {
+    this.policy = deps.callbackPolicy ?? DEFAULT_CALLBACK_POLICY;
+  }
 
   // ---- roster ---------------------------------------------------------------------------
 
@@ -190,6 +269,8 @@ export class Switchboard {
       receptionistId: null,
       answeredAt: null,
       onHold: false,
+      callbackOffered: false,
+      callback: null,
     };
     this.calls.set(call.id, call);
     const first = out.length;
@@ -227,8 +308,13 @@ export class Switchboard {
       return;
     }
     const r = this.receptionists.get(ref.receptionistId)!;
+    if (call.callback) {
+      this.callbackReceptionistAnswered(call, call.callback, r, offerId, now, out);
+      return;
+    }
     out.push({ type: 'cancel-timer', key: timer.ring(offerId) });
     out.push({ type: 'cancel-timer', key: timer.prompt(call.id) });
+    out.push({ type: 'cancel-timer', key: timer.callbackOffer(call.id) });
     call.phase = 'connected';
     call.offer = { ...call.offer, answered: true };
     call.receptionistId = r.profile.id;
@@ -264,6 +350,10 @@ export class Switchboard {
     this.offers.delete(offerId);
     const call = this.calls.get(ref.callId);
     if (!call || call.offer?.offerId !== offerId) return; // an offer we had already withdrawn
+    if (call.phase === 'connected' && call.callback) {
+      this.callbackReceptionistLeft(call, call.callback, now, out);
+      return;
+    }
     if (call.phase === 'connected') {
       // The receptionist put the phone down: the caller's leg ends too.
       out.push({ type: 'hangup-caller', callId: call.id });
@@ -336,6 +426,37 @@ export class Switchboard {
         this.playHoldPrompt(call, out);
         return;
       }
+      case 'cboffer': {
+        const call = this.calls.get(id);
+        if (!call || call.callback || call.callbackOffered) return;
+        if (call.phase === 'offering') {
+          // A phone rings for them right now; ask again shortly if it is not answered.
+          out.push({ type: 'start-timer', key: timer.callbackOffer(id), ms: 5000 });
+          return;
+        }
+        if (call.phase !== 'waiting') return;
+        call.callbackOffered = true;
+        out.push({ type: 'offer-callback', callId: id, callerNumber: call.caller.number });
+        this.saveCall(call, out);
+        return;
+      }
+      case 'cbdue': {
+        const entry = this.scheduled.get(id);
+        if (!entry) return;
+        this.scheduled.delete(id);
+        this.enterQueue(entry.ticket, entry.client, now, out);
+        return;
+      }
+      case 'cbring': {
+        const call = this.calls.get(id);
+        const cb = call?.callback;
+        if (!call || !cb || !cb.calleeChannelId || cb.calleeAnswered) return;
+        out.push({ type: 'hangup-callee', callId: call.id, channelId: cb.calleeChannelId });
+        this.callees.delete(cb.calleeChannelId);
+        if (call.offer) out.push({ type: 'hangup-leg', callId: call.id, offerId: call.offer.offerId });
+        this.callbackAttemptFailed(call, cb, 'no-answer', now, out);
+        return;
+      }
       case 'reach': {
         const r = this.receptionists.get(id);
         if (r && !r.reachable) {
@@ -355,6 +476,265 @@ export class Switchboard {
     out.push({ type: 'save-receptionist', receptionist: snapshotOf(r) });
   }
 
+  // ---- callbacks ------------------------------------------------------------------------
+
+  handleCallback(event: CallbackEvent, now: number): Command[] {
+    const out: Command[] = [];
+    switch (event.type) {
+      case 'callback-requested':
+        this.callbackRequested(event.callId, event.ticket, now, out);
+        break;
+      case 'callback-scheduled':
+        this.scheduleOrEnter(event.ticket, event.client, event.dueAt, now, out);
+        break;
+      case 'callee-answered':
+        this.calleeAnswered(event.channelId, now, out);
+        break;
+      case 'callee-ended':
+        this.calleeEnded(event.channelId, event.reason, now, out);
+        break;
+    }
+    this.dispatch(now, out);
+    return out;
+  }
+
+  /** Cancels a callback that is scheduled or waiting (or being offered); one being dialled cannot be. */
+  cancelCallback(id: CallbackId, now: number): CancelResult {
+    const out: Command[] = [];
+    const entry = this.scheduled.get(id);
+    if (entry) {
+      this.scheduled.delete(id);
+      out.push({ type: 'cancel-timer', key: timer.callbackDue(id) });
+      this.callbackUpdate(entry.ticket, 'cancelled', null, null, out);
+      return { ok: true, commands: out };
+    }
+    const call = this.calls.get(callbackCallId(id));
+    if (!call?.callback) return { ok: false, code: 'no-such-callback' };
+    if (call.phase === 'connected') return { ok: false, code: 'callback-in-progress' };
+    if (call.phase === 'offering' && call.offer) this.withdrawOffer(call.offer.offerId, 'cancelled', now, out);
+    this.callbackUpdate(call.callback.ticket, 'cancelled', null, null, out);
+    this.endCall(call, 'abandoned', 'system', now, out);
+    this.dispatch(now, out);
+    return { ok: true, commands: out };
+  }
+
+  /** Every callback not finished, for a restart or a reconnect. */
+  pendingCallbacks(): PendingCallback[] {
+    const list: PendingCallback[] = [...this.scheduled.values()].map((e) => ({ ...e, state: 'scheduled' as const }));
+    for (const call of this.calls.values()) {
+      if (!call.callback || call.callback.calleeAnswered) continue; // answered: recorded as completed
+      const dialing = call.phase === 'connected';
+      list.push({ ticket: call.callback.ticket, client: call.client, state: dialing ? 'dialing' : 'queued', dueAt: call.enqueuedAt });
+    }
+    return list;
+  }
+
+  hasCallback(id: CallbackId): boolean {
+    return this.scheduled.has(id) || this.calls.has(callbackCallId(id));
+  }
+
+  private armCallbackOffer(call: LiveCall, now: number, out: Command[]): void {
+    const after = call.client.callbackOfferAfterSeconds ?? 0;
+    if (after <= 0 || call.callback || call.callbackOffered) return;
+    out.push({ type: 'start-timer', key: timer.callbackOffer(call.id), ms: Math.max(0, call.enqueuedAt + after * 1000 - now) });
+  }
+
+  private callbackRequested(callId: CallId, requested: CallbackTicket, now: number, out: Command[]): void {
+    const call = this.calls.get(callId);
+    if (!call || call.callback || (call.phase !== 'waiting' && call.phase !== 'offering')) return;
+    if (call.phase === 'offering' && call.offer) this.withdrawOffer(call.offer.offerId, 'cancelled', now, out);
+    const waitMs = now - call.arrivedAt;
+    // The callback takes the caller's place: same tier, same time in line.
+    const ticket: CallbackTicket = { ...requested, enqueuedAt: call.enqueuedAt, priorityTier: call.client.priorityTier, originalWaitMs: waitMs, originalCallId: call.id };
+    out.push({ type: 'log', entry: { kind: 'callback-requested', callId, at: now, callbackId: ticket.id, waitMs } });
+    this.endCall(call, 'callback', 'caller', now, out);
+    this.enterQueue(ticket, call.client, now, out);
+  }
+
+  private scheduleOrEnter(ticket: CallbackTicket, client: ClientProfile, dueAt: number, now: number, out: Command[]): void {
+    if (this.hasCallback(ticket.id)) return;
+    if (dueAt <= now) this.enterQueue(ticket, client, now, out);
+    else this.schedule(ticket, client, dueAt, now, out);
+  }
+
+  private schedule(ticket: CallbackTicket, client: ClientProfile, dueAt: number, now: number, out: Command[]): void {
+    this.scheduled.set(ticket.id, { ticket, client, dueAt });
+    out.push({ type: 'start-timer', key: timer.callbackDue(ticket.id), ms: Math.max(0, dueAt - now) });
+    this.callbackUpdate(ticket, 'scheduled', dueAt, null, out);
+  }
+
+  /** A callback takes its place in line (only while the client is open). */
+  private enterQueue(ticket: CallbackTicket, client: ClientProfile, now: number, out: Command[]): void {
+    const id = callbackCallId(ticket.id);
+    if (this.calls.has(id)) return;
+    if (!isOpen(ticket.schedule, now)) {
+      this.schedule(ticket, client, safeNextOpenAt(ticket.schedule, now), now, out);
+      return;
+    }
+    const call: LiveCall = {
+      id,
+      client,
+      did: ticket.did,
+      caller: { name: ticket.name, number: ticket.number },
+      knownNumber: true,
+      arrivedAt: ticket.enqueuedAt,
+      enqueuedAt: ticket.enqueuedAt,
+      phase: 'waiting',
+      offer: null,
+      receptionistId: null,
+      answeredAt: null,
+      onHold: false,
+      callbackOffered: true,
+      callback: { ticket, calleeChannelId: null, calleeAnswered: false },
+    };
+    this.calls.set(id, call);
+    this.callbackUpdate(ticket, 'queued', now, null, out);
+    this.enqueue(call, now, out);
+  }
+
+  /** The receptionist took the callback: their leg waits on hold while we dial the callee. */
+  private callbackReceptionistAnswered(call: LiveCall, cb: CallbackState, r: Receptionist, offerId: OfferId, now: number, out: Command[]): void {
+    out.push({ type: 'cancel-timer', key: timer.ring(offerId) });
+    call.phase = 'connected';
+    call.offer = { ...call.offer!, answered: true };
+    call.receptionistId = r.profile.id;
+    r.missedInRow = 0;
+    this.setPresenceTo(r, { kind: 'on-call', callId: call.id }, now, out);
+    const attempt = cb.ticket.attempts + 1;
+    cb.ticket = { ...cb.ticket, attempts: attempt };
+    cb.calleeChannelId = callbackChannelId(cb.ticket.id, attempt);
+    cb.calleeAnswered = false;
+    this.callees.set(cb.calleeChannelId, call.id);
+    out.push({ type: 'log', entry: { kind: 'offer-ended', callId: call.id, at: now, offerId, receptionistId: r.profile.id, outcome: 'answered' } });
+    out.push({ type: 'hold-receptionist', callId: call.id, offerId, mohClass: call.client.mohClass });
+    this.callbackUpdate(cb.ticket, 'dialing', null, { n: attempt, receptionistId: r.profile.id, outcome: null }, out);
+    out.push({
+      type: 'dial-callback',
+      callId: call.id,
+      callbackId: cb.ticket.id,
+      attempt,
+      channelId: cb.calleeChannelId,
+      number: cb.ticket.number,
+      did: cb.ticket.did,
+      clientName: call.client.name,
+      receptionistId: r.profile.id,
+      timeoutSeconds: this.policy.ringTimeoutSeconds,
+    });
+    out.push({ type: 'start-timer', key: timer.calleeRing(call.id), ms: (this.policy.ringTimeoutSeconds + 5) * 1000 });
+    out.push({
+      type: 'screen-pop',
+      pop: {
+        callId: call.id,
+        clientId: call.client.id,
+        clientName: call.client.name,
+        greeting: call.client.greeting,
+        callerName: cb.ticket.name,
+        callerNumber: cb.ticket.number,
+        did: cb.ticket.did,
+        waitMs: cb.ticket.originalWaitMs,
+        receptionistId: r.profile.id,
+        receptionistName: r.profile.name,
+        at: now,
+        callback: {
+          callbackId: cb.ticket.id,
+          number: cb.ticket.number,
+          name: cb.ticket.name,
+          note: cb.ticket.note,
+          attempt,
+          originalWaitMs: cb.ticket.originalWaitMs,
+        },
+      },
+    });
+  }
+
+  private calleeAnswered(channelId: string, now: number, out: Command[]): void {
+    const callId = this.callees.get(channelId);
+    const call = callId ? this.calls.get(callId) : undefined;
+    const cb = call?.callback;
+    if (!call || !cb || cb.calleeChannelId !== channelId || cb.calleeAnswered || call.phase !== 'connected') {
+      out.push({ type: 'hangup-callee', callId: callId ?? '', channelId }); // nobody is there for them
+      return;
+    }
+    cb.calleeAnswered = true;
+    call.answeredAt = now;
+    out.push({ type: 'cancel-timer', key: timer.calleeRing(call.id) });
+    out.push({ type: 'connect-callee', callId: call.id, channelId });
+    const attempt = cb.ticket.attempts;
+    out.push({
+      type: 'log',
+      entry: { kind: 'callback-attempt', callId: call.id, at: now, callbackId: cb.ticket.id, attempt, receptionistId: call.receptionistId, outcome: 'answered', next: 'done', retryAt: null },
+    });
+    this.callbackUpdate(cb.ticket, 'completed', null, { n: attempt, receptionistId: call.receptionistId, outcome: 'answered' }, out);
+  }
+
+  private calleeEnded(channelId: string, reason: LegEndReason, now: number, out: Command[]): void {
+    const callId = this.callees.get(channelId);
+    if (!callId) return;
+    this.callees.delete(channelId);
+    const call = this.calls.get(callId);
+    const cb = call?.callback;
+    if (!call || !cb || cb.calleeChannelId !== channelId) return;
+    if (call.offer) out.push({ type: 'hangup-leg', callId, offerId: call.offer.offerId });
+    if (cb.calleeAnswered) {
+      this.endCall(call, 'completed', 'caller', now, out);
+      return;
+    }
+    const outcome: CallbackAttemptOutcome = reason === 'hangup' ? 'failed' : reason;
+    this.callbackAttemptFailed(call, cb, outcome, now, out);
+  }
+
+  /** The receptionist hung up on a callback: before the callee answered, the attempt is over. */
+  private callbackReceptionistLeft(call: LiveCall, cb: CallbackState, now: number, out: Command[]): void {
+    if (cb.calleeChannelId) {
+      out.push({ type: 'hangup-callee', callId: call.id, channelId: cb.calleeChannelId });
+      this.callees.delete(cb.calleeChannelId);
+    }
+    if (cb.calleeAnswered) {
+      this.endCall(call, 'completed', 'receptionist', now, out);
+      return;
+    }
+    this.callbackAttemptFailed(call, cb, 'cancelled', now, out);
+  }
+
+  /** No answer, busy or failed: the receptionist is released and the callback tries again later, or fails. */
+  private callbackAttemptFailed(call: LiveCall, cb: CallbackState, outcome: CallbackAttemptOutcome, now: number, out: Command[]): void {
+    const attempt = cb.ticket.attempts;
+    const plan = planRetry(attempt, now, this.policy, cb.ticket.schedule);
+    out.push({
+      type: 'log',
+      entry: {
+        kind: 'callback-attempt',
+        callId: call.id,
+        at: now,
+        callbackId: cb.ticket.id,
+        attempt,
+        receptionistId: call.receptionistId,
+        outcome,
+        next: plan.kind === 'retry' ? 'retry' : 'failed',
+        retryAt: plan.kind === 'retry' ? plan.dueAt : null,
+      },
+    });
+    const attemptRow = { n: attempt, receptionistId: call.receptionistId, outcome };
+    this.endCall(call, 'failed', 'system', now, out);
+    if (plan.kind === 'retry') {
+      this.scheduled.set(cb.ticket.id, { ticket: cb.ticket, client: call.client, dueAt: plan.dueAt });
+      out.push({ type: 'start-timer', key: timer.callbackDue(cb.ticket.id), ms: Math.max(0, plan.dueAt - now) });
+      this.callbackUpdate(cb.ticket, 'scheduled', plan.dueAt, attemptRow, out);
+    } else {
+      this.callbackUpdate(cb.ticket, 'failed', null, attemptRow, out);
+    }
+  }
+
+  private callbackUpdate(
+    ticket: CallbackTicket,
+    status: Extract<Command, { type: 'callback-update' }>['status'],
+    dueAt: number | null,
+    attempt: Extract<Command, { type: 'callback-update' }>['attempt'],
+    out: Command[],
+  ): void {
+    out.push({ type: 'callback-update', callId: callbackCallId(ticket.id), ticket, status, dueAt, attempt });
+  }
+
   // ---- queue mechanics ------------------------------------------------------------------
 
   /** Puts a caller in line at their place; if nobody takes them at once, they hear hold treatment. */
@@ -363,7 +743,9 @@ export class Switchboard {
     call.offer = null;
     this.queue.add({ callId: call.id, priorityTier: call.client.priorityTier, enqueuedAt: call.enqueuedAt });
     this.dispatch(now, out);
+    if (call.phase === 'waiting' && call.callback) return; // nobody to play music to
     if (call.phase === 'waiting') {
+      this.armCallbackOffer(call, now, out);
       if (!call.onHold) {
         call.onHold = true;
         out.push({ type: 'hold-caller', callId: call.id, mohClass: call.client.mohClass });
@@ -386,6 +768,12 @@ export class Switchboard {
       const entry = this.queue.head()!;
       this.queue.remove(entry.callId);
       const call = this.calls.get(entry.callId);
+      if (call?.callback && !isOpen(call.callback.ticket.schedule, now)) {
+        // The client has closed since it joined the line: it waits for the next opening.
+        this.calls.delete(call.id);
+        this.schedule(call.callback.ticket, call.client, safeNextOpenAt(call.callback.ticket.schedule, now), now, out);
+        continue;
+      }
       if (call) this.offer(call, r, now, out);
     }
   }
@@ -404,7 +792,7 @@ export class Switchboard {
         clientId: call.client.id,
         receptionistId: r.profile.id,
         endpoint: r.profile.endpoint,
-        caller: call.caller,
+        caller: call.callback ? { name: `Callback ${call.callback.ticket.name}`.trim(), number: call.callback.ticket.number } : call.caller,
         timeoutSeconds: r.profile.ringTimeoutSeconds + 5,
       },
     });
@@ -463,6 +851,7 @@ export class Switchboard {
     this.queue.remove(call.id);
     call.phase = 'overflow';
     out.push({ type: 'cancel-timer', key: timer.overflow(call.id) });
+    out.push({ type: 'cancel-timer', key: timer.callbackOffer(call.id) });
     out.push({ type: 'cancel-timer', key: timer.prompt(call.id) });
     out.push({ type: 'overflow', callId: call.id, treatment: call.client.overflow });
     out.push({
@@ -475,6 +864,7 @@ export class Switchboard {
   private overflowIfNobodyLoggedIn(now: number, out: Command[]): void {
     if (this.anyoneLoggedIn()) return;
     for (const call of this.calls.values()) {
+      if (call.callback) continue; // a callback waits for someone to log in; nobody is on the line
       if (call.phase === 'waiting' || call.phase === 'offering') {
         if (call.phase === 'offering') this.withdrawOffer(call.offer!.offerId, 'cancelled', now, out);
         this.overflow(call, 'nobody-logged-in', now, out);
@@ -487,6 +877,11 @@ export class Switchboard {
     this.calls.delete(call.id);
     out.push({ type: 'cancel-timer', key: timer.overflow(call.id) });
     out.push({ type: 'cancel-timer', key: timer.prompt(call.id) });
+    if (call.client.callbackOfferAfterSeconds) out.push({ type: 'cancel-timer', key: timer.callbackOffer(call.id) });
+    if (call.callback) {
+      out.push({ type: 'cancel-timer', key: timer.calleeRing(call.id) });
+      if (call.callback.calleeChannelId) this.callees.delete(call.callback.calleeChannelId);
+    }
     const waitMs = (call.answeredAt ?? now) - call.arrivedAt;
     out.push({ type: 'log', entry: { kind: 'ended', callId: call.id, at: now, outcome, waitMs, endedBy } });
     out.push({ type: 'drop-call', callId: call.id });
@@ -550,6 +945,7 @@ export class Switchboard {
   }
 
   private saveCall(call: LiveCall, out: Command[]): void {
+    if (call.callback) return; // callbacks live in PostgreSQL (callback-update), not with the channels
     out.push({ type: 'save-call', call: this.snapshotCall(call) });
   }
 
@@ -560,14 +956,21 @@ export class Switchboard {
    * callers still there, offers already withdrawn (phase waiting) unless connected.
    */
   restore(
-    state: { receptionists: ReceptionistSnapshot[]; calls: Array<{ snapshot: CallSnapshot; client: ClientProfile }> },
+    state: {
+      receptionists: ReceptionistSnapshot[];
+      calls: Array<{ snapshot: CallSnapshot; client: ClientProfile }>;
+      callbacks?: Array<{ ticket: CallbackTicket; client: ClientProfile; dueAt: number }>;
+      /** Callbacks whose receptionist and callee are both still up (reconciled with the PBX). */
+      connectedCallbacks?: ConnectedCallback[];
+    },
     now: number,
   ): Command[] {
     const out: Command[] = [];
     // A receptionist is on a call after the restart only if that call comes back connected to them.
-    const connectedTo = new Map(
-      state.calls.filter((c) => c.snapshot.phase === 'connected').map((c) => [c.snapshot.id, c.snapshot.receptionistId]),
-    );
+    const connectedTo = new Map<CallId, ReceptionistId | null>([
+      ...state.calls.filter((c) => c.snapshot.phase === 'connected').map((c) => [c.snapshot.id, c.snapshot.receptionistId] as const),
+      ...(state.connectedCallbacks ?? []).map((c) => [callbackCallId(c.ticket.id), c.receptionistId] as const),
+    ]);
     for (const s of state.receptionists) {
       const r = this.receptionists.get(s.id);
       if (!r) continue;
@@ -607,6 +1010,8 @@ export class Switchboard {
         receptionistId: s.receptionistId,
         answeredAt: s.answeredAt,
         onHold: s.onHold,
+        callbackOffered: s.callbackOffered ?? false,
+        callback: null,
       };
       this.calls.set(call.id, call);
       if (call.phase === 'connected' && call.offer && call.receptionistId) {
@@ -628,10 +1033,14 @@ export class Switchboard {
       if (call.onHold && client.holdPrompt) {
         out.push({ type: 'start-timer', key: timer.prompt(call.id), ms: client.holdPrompt.everySeconds * 1000 });
       }
+      this.armCallbackOffer(call, now, out);
     }
+    for (const c of state.connectedCallbacks ?? []) this.restoreConnectedCallback(c, now, out);
+    // Callbacks keep their place: they join the line before anyone is offered anything.
+    for (const c of state.callbacks ?? []) this.scheduleOrEnter(c.ticket, c.client, c.dueAt, now, out);
     this.dispatch(now, out);
     for (const call of this.calls.values()) {
-      if (call.phase === 'waiting' && !call.onHold) {
+      if (call.phase === 'waiting' && !call.onHold && !call.callback) {
         call.onHold = true;
         out.push({ type: 'hold-caller', callId: call.id, mohClass: call.client.mohClass });
         this.saveCall(call, out);
@@ -641,7 +1050,56 @@ export class Switchboard {
     return out;
   }
 
-  snapshotCall(call: Pick<LiveCall, keyof LiveCall>): CallSnapshot {
+  /**
+   * A callback that stayed connected through the restart: its receptionist is on the call again
+   * and either side hanging up ends it as it would have. Nothing is recorded here: the answer was
+   * recorded when it happened (or is recorded now through `callee-answered`, once).
+   */
+  private restoreConnectedCallback(c: ConnectedCallback, now: number, out: Command[]): void {
+    const id = callbackCallId(c.ticket.id);
+    if (this.calls.has(id)) return;
+    const call: LiveCall = {
+      id,
+      client: c.client,
+      did: c.ticket.did,
+      caller: { name: c.ticket.name, number: c.ticket.number },
+      knownNumber: true,
+      arrivedAt: c.ticket.enqueuedAt,
+      enqueuedAt: c.ticket.enqueuedAt,
+      phase: 'connected',
+      offer: { offerId: c.offerId, receptionistId: c.receptionistId, startedAt: c.answeredAt ?? now, answered: true },
+      receptionistId: c.receptionistId,
+      answeredAt: c.answeredAt ?? (c.calleeAnswered ? now : null),
+      onHold: false,
+      callbackOffered: true,
+      callback: { ticket: c.ticket, calleeChannelId: c.calleeChannelId, calleeAnswered: c.calleeAnswered },
+    };
+    this.calls.set(id, call);
+    this.callees.set(c.calleeChannelId, id);
+    const r = this.receptionists.get(c.receptionistId);
+    this.offers.set(c.offerId, { callId: id, receptionistId: c.receptionistId, idleSinceBefore: r?.idleSince ?? now });
+    if (r && !(r.presence.kind === 'on-call' && r.presence.callId === id)) this.setPresenceTo(r, { kind: 'on-call', callId: id }, now, out);
+  }
+
+  /** Callbacks whose receptionist answered (being dialled, or connected to the callee). */
+  connectedCallbacks(): ConnectedCallback[] {
+    const list: ConnectedCallback[] = [];
+    for (const call of this.calls.values()) {
+      if (!call.callback || call.phase !== 'connected' || !call.offer || !call.receptionistId || !call.callback.calleeChannelId) continue;
+      list.push({
+        ticket: call.callback.ticket,
+        client: call.client,
+        offerId: call.offer.offerId,
+        receptionistId: call.receptionistId,
+        calleeChannelId: call.callback.calleeChannelId,
+        calleeAnswered: call.callback.calleeAnswered,
+        answeredAt: call.answeredAt,
+      });
+    }
+    return list;
+  }
+
+  snapshotCall(call: Omit<LiveCall, 'callback'> & { callback?: CallbackState | null }): CallSnapshot {
     return {
       id: call.id,
       clientId: call.client.id,
@@ -656,6 +1114,8 @@ export class Switchboard {
       receptionistId: call.receptionistId,
       answeredAt: call.answeredAt,
       onHold: call.onHold,
+      callbackOffered: call.callbackOffered,
+      ...(call.callback ? { callbackId: call.callback.ticket.id } : {}),
     };
   }
 
@@ -666,6 +1126,21 @@ export class Switchboard {
 
   listReceptionists(): ReceptionistSnapshot[] {
     return [...this.receptionists.values()].map(snapshotOf);
+  }
+
+  /** The phones (dial strings) of the receptionists logged in now: who the fallback queue should ring. */
+  loggedInEndpoints(): string[] {
+    return [...this.receptionists.values()].filter(isLoggedIn).map((r) => r.profile.endpoint);
+  }
+
+  /** Every receptionist's phone (dial string), once each. */
+  endpoints(): string[] {
+    return [...new Set([...this.receptionists.values()].map((r) => r.profile.endpoint))];
+  }
+
+  /** The receptionists whose phone is this dial string (e.g. `PJSIP/rx1`). */
+  receptionistsAt(endpoint: string): ReceptionistId[] {
+    return [...this.receptionists.values()].filter((r) => r.profile.endpoint === endpoint).map((r) => r.profile.id);
   }
 
   listCalls(): CallSnapshot[] {

@@ -3,8 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { timingSafeEqual } from 'node:crypto';
 import { ApiError } from './errors';
+import { adminRoutes, type AdminRoutesDeps } from './admin-routes';
 import { callRoutes, type CallRoutesDeps } from './call-routes';
+import { callbackRoutes, type CallbackRoutesDeps } from './callback-routes';
 import { healthRoutes, type HealthCheck } from './health-routes';
+import { analyticsRoutes, type AnalyticsRoutesDeps } from './analytics-routes';
+import { jobRoutes, type JobRoutesDeps } from './job-routes';
+import { messageRoutes, type MessageRoutesDeps } from './message-routes';
 
 /** The Prometheus page and the HTTP latency it records (see adapters/metrics). */
 export interface HttpMetrics {
@@ -13,12 +18,18 @@ export interface HttpMetrics {
   httpRequest(method: string, route: string, status: number, seconds: number): void;
 }
 
-export interface HttpDeps extends CallRoutesDeps {
+export interface HttpDeps extends CallRoutesDeps, Partial<AdminRoutesDeps> {
   /** The `http` module's logger. */
   logger: Logger;
   apiToken?: string;
   health: HealthCheck;
   metrics?: HttpMetrics;
+  /** Callbacks (docs/callbacks.md), served when given. */
+  callbacks?: CallbackRoutesDeps['callbacks'];
+  /** Messages, jobs admin and analytics routes are served when their deps are given. */
+  messaging?: MessageRoutesDeps['messaging'];
+  jobs?: JobRoutesDeps['jobs'];
+  analytics?: AnalyticsRoutesDeps['analytics'];
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -71,5 +82,10 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   }
   app.register(healthRoutes(deps.health));
   app.register(callRoutes(deps), { prefix: '/api' });
+  if (deps.callbacks) app.register(callbackRoutes({ callbacks: deps.callbacks }), { prefix: '/api' });
+  if (deps.messaging) app.register(messageRoutes({ messaging: deps.messaging }), { prefix: '/api' });
+  if (deps.jobs) app.register(jobRoutes({ jobs: deps.jobs }), { prefix: '/api' });
+  if (deps.analytics) app.register(analyticsRoutes({ analytics: deps.analytics, callLog: deps.callLog }), { prefix: '/api' });
+  app.register(adminRoutes({ pbxAdmin: deps.pbxAdmin ?? null }), { prefix: '/api' });
   return app as unknown as FastifyInstance;
 }

@@ -55,6 +55,9 @@ export interface MessageStore {
   channels(clientId: string): Promise<DeliveryChannel[]>;
 }
 
+/** A channel as the API shows it: whether it has a webhook secret, never the secret. */
+export type ChannelView = DeliveryChannel & { hasSecret: boolean };
+
 /** Recordings as Asterisk stores them (ARI `GET /recordings/stored/{name}/file`). */
 export interface RecordingSource {
   /** Throws PermanentError when Asterisk has no such recording. */

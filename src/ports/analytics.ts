@@ -1,4 +1,5 @@
 import type { TimelineEntry } from '../domain/messages';
+import type { ReceptionistSnapshot } from '../domain/receptionist';
 
 /** The domain's presence kinds, as stored in `receptionist_events.state`. */
 export type PresenceState = 'logged-out' | 'available' | 'ringing' | 'on-call' | 'wrap-up' | 'paused';
@@ -32,5 +33,17 @@ export interface QueueLog {
   recordTimeline(entry: TimelineEntry): void;
   recordPresence(change: PresenceChange): void;
   /** Resolves when every line so far is in the table and the file. */
+  flush(): Promise<void>;
+}
+
+/**
+ * What the call service feeds analytics as it applies commands: every timeline entry and every
+ * receptionist snapshot it saves. Implementations never throw and never block: they buffer,
+ * write in batches behind the call path, and log their own failures.
+ */
+export interface CallAnalytics {
+  timeline(entry: TimelineEntry): void;
+  receptionistSaved(snapshot: ReceptionistSnapshot): void;
+  /** Resolves when everything fed so far is written (or has failed and been logged). */
   flush(): Promise<void>;
 }

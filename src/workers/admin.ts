@@ -71,6 +71,11 @@ export class WorkerAdmin {
   async retryJob(queue: QueueName, jobId: string): Promise<RetryResult> {
     const job = (await this.queues.queue(queue).getJob(jobId)) as Job<JobData> | undefined;
     if (!job) return 'no-such-job';
+    if (queue === 'analytics') {
+      if ((await job.getState()) !== 'failed') return 'not-failed';
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return 'retried';
+    }
     if (queue === 'delivery') return this.retryDelivery((job.data as DeliveryJobData).deliveryId);
     return this.retryVoicemail((job.data as VoicemailJobData).callId);
   }

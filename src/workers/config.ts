@@ -53,6 +53,10 @@ export const WorkerConfigSchema = Type.Object({
   /** How long a sender holds a delivery; longer than WEBHOOK_TIMEOUT_MS and an SMTP exchange. */
   DELIVERY_LEASE_MS: Ms(120_000, 100),
   DEFAULT_CLIENT_NAME: Type.String({ default: 'our answering service' }),
+  /** How often the analytics roll-up (`rollUpSinceLastRun`) runs; 0 = never (docs/analytics.md). */
+  ANALYTICS_ROLLUP_EVERY_MS: Type.Integer({ default: 60_000, minimum: 0 }),
+  ANALYTICS_SERVICE_LEVEL_SECONDS: Type.Integer({ default: 20, minimum: 1, maximum: 3600 }),
+  ANALYTICS_SHORT_ABANDON_SECONDS: Type.Integer({ default: 5, minimum: 0, maximum: 3600 }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
 });
 

@@ -61,3 +61,35 @@ export function openMessagingClient(opts: { logger: Logger; config?: WorkerConfi
     },
   };
 }
+
+/**
+ * The call server's messaging client, opened on first use (so a call server whose operators
+ * never touch messages opens no queue connections). The shared settings come from the call
+ * server's own configuration; the worker-only ones (WORKER_QUEUE_PREFIX, *_MAX_ATTEMPTS) from
+ * the environment, as the worker reads them.
+ */
+export function lazyMessagingClient(opts: {
+  logger: Logger;
+  shared: { DATABASE_URL: string; DATABASE_SCHEMA?: string; REDIS_URL: string; DEFAULT_CLIENT_NAME: string };
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+}): MessagingClient {
+  let client: MessagingClient | null = null;
+  const open = (): MessagingClient => {
+    client ??= openMessagingClient({ logger: opts.logger, clock: opts.clock, config: loadWorkerConfig({ ...(opts.env ?? process.env), ...opts.shared }) });
+    return client;
+  };
+  return {
+    submitTypedMessage: (input) => open().submitTypedMessage(input),
+    get admin() {
+      return open().admin;
+    },
+    get store() {
+      return open().store;
+    },
+    async close() {
+      await client?.close();
+      client = null;
+    },
+  };
+}

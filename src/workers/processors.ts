@@ -4,7 +4,7 @@ import { retryDelayMs, type RetryPolicy } from '../messages/backoff';
 import { PermanentError, reasonOf } from '../messages/errors';
 import type { MessageService } from '../messages/message-service';
 import type { MessageStore } from '../messages/ports';
-import { redisConnection, type DeliveryJobData, type JobQueues, type VoicemailJobData } from './queues';
+import { redisConnection, type AnalyticsJobData, type DeliveryJobData, type JobQueues, type VoicemailJobData } from './queues';
 
 export interface ProcessorOptions {
   redisUrl: string;
@@ -89,4 +89,32 @@ export function startWorkers(
     worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job given back by a worker that stopped; it will run again'));
   }
   return { voicemail, delivery };
+}
+
+/**
+ * The analytics queue's worker: one job at a time (the roll-up also takes an advisory lock, so
+ * several worker processes never run it at once). Each run recomputes what changed since the last.
+ */
+export function startAnalyticsWorker(
+  opts: Pick<ProcessorOptions, 'redisUrl' | 'prefix' | 'lockMs' | 'stalledIntervalMs'>,
+  rollUp: () => Promise<{ windows: number; intervals: number; calls: number; rows: number }>,
+  logger: Logger,
+): Worker<AnalyticsJobData> {
+  const worker = new Worker<AnalyticsJobData>(
+    'analytics',
+    async () => {
+      const started = performance.now();
+      const report = await rollUp();
+      logger.debug({ ...report, ms: Math.round(performance.now() - started) }, 'analytics rolled up');
+      return JSON.stringify(report);
+    },
+    { connection: redisConnection(opts.redisUrl), prefix: opts.prefix, concurrency: 1, lockDuration: Math.max(opts.lockMs, 300_000), stalledInterval: opts.stalledIntervalMs },
+  );
+  let errors = 0;
+  worker.on('error', (err) => {
+    errors += 1;
+    if (errors === 1 || errors % 50 === 0) logger.warn({ queue: 'analytics', err: err.message, errors }, 'queue worker error (Redis unreachable?); reconnecting');
+  });
+  worker.on('failed', (job, err) => logger.error({ queue: 'analytics', jobId: job?.id, err: err.message }, 'analytics roll-up failed; the next run retries'));
+  return worker;
 }

@@ -1,8 +1,8 @@
 import { Queue, type JobsOptions, type RedisOptions } from 'bullmq';
 import { deliveryJobId, voicemailJobId } from '../messages/job-ids';
 
-export type QueueName = 'voicemail' | 'delivery';
-export const QUEUE_NAMES: readonly QueueName[] = ['voicemail', 'delivery'];
+export type QueueName = 'voicemail' | 'delivery' | 'analytics';
+export const QUEUE_NAMES: readonly QueueName[] = ['voicemail', 'delivery', 'analytics'];
 
 /** Jobs carry ids only; everything personal stays in PostgreSQL. */
 export interface VoicemailJobData {
@@ -11,7 +11,13 @@ export interface VoicemailJobData {
 export interface DeliveryJobData {
   deliveryId: string;
 }
-export type JobData = VoicemailJobData | DeliveryJobData;
+/** The repeatable analytics roll-up (`rollUpSinceLastRun`): no data, one scheduler. */
+export interface AnalyticsJobData {
+  kind: 'roll-up';
+}
+export type JobData = VoicemailJobData | DeliveryJobData | AnalyticsJobData;
+
+export const ROLL_UP_SCHEDULER_ID = 'analytics-roll-up';
 
 /** Our backoff, computed by src/messages/backoff.ts (the worker's backoffStrategy). */
 export const BACKOFF_TYPE = 'switchboard';
@@ -34,8 +40,9 @@ export function redisConnection(redisUrl: string, opts: { failFast?: boolean } =
 export class JobQueues {
   readonly voicemail: Queue<VoicemailJobData>;
   readonly delivery: Queue<DeliveryJobData>;
+  readonly analytics: Queue<AnalyticsJobData>;
 
-  constructor(opts: { redisUrl: string; prefix: string; attempts: Record<QueueName, number> }) {
+  constructor(opts: { redisUrl: string; prefix: string; attempts: Record<'voicemail' | 'delivery', number> }) {
     const connection = redisConnection(opts.redisUrl, { failFast: true });
     const defaults = (attempts: number): JobsOptions => ({
       attempts,
@@ -46,13 +53,32 @@ export class JobQueues {
     });
     this.voicemail = new Queue<VoicemailJobData>('voicemail', { connection, prefix: opts.prefix, defaultJobOptions: defaults(opts.attempts.voicemail) });
     this.delivery = new Queue<DeliveryJobData>('delivery', { connection, prefix: opts.prefix, defaultJobOptions: defaults(opts.attempts.delivery) });
+    // One try per run: the next run (a minute later) recomputes the same intervals anyway.
+    this.analytics = new Queue<AnalyticsJobData>('analytics', {
+      connection,
+      prefix: opts.prefix,
+      defaultJobOptions: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { age: 7 * 24 * 3600, count: 1000 } },
+    });
     // Errors surface on the calls that failed; the queues' own 'error' events must not crash us.
     this.voicemail.on('error', () => undefined);
     this.delivery.on('error', () => undefined);
+    this.analytics.on('error', () => undefined);
   }
 
   queue(name: QueueName): Queue<JobData> {
-    return (name === 'voicemail' ? this.voicemail : this.delivery) as Queue<JobData>;
+    return (name === 'voicemail' ? this.voicemail : name === 'delivery' ? this.delivery : this.analytics) as Queue<JobData>;
+  }
+
+  /**
+   * The incremental roll-up every `everyMs` (0: never). A job scheduler, so however many worker
+   * processes start, there is one schedule, and an upsert with a new interval replaces it.
+   */
+  async scheduleRollUp(everyMs: number): Promise<void> {
+    if (everyMs <= 0) {
+      await this.analytics.removeJobScheduler(ROLL_UP_SCHEDULER_ID);
+      return;
+    }
+    await this.analytics.upsertJobScheduler(ROLL_UP_SCHEDULER_ID, { every: everyMs }, { name: 'roll-up', data: { kind: 'roll-up' } });
   }
 
   async enqueueVoicemails(callIds: string[]): Promise<void> {
@@ -73,6 +99,6 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.voicemail.close(), this.delivery.close()]);
+    await Promise.all([this.voicemail.close(), this.delivery.close(), this.analytics.close()]);
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AriRecordingSource } from '../adapters/ari/recording-fetch';
 import { SmtpMailSender } from '../adapters/mail/smtp-mail-sender';
 import { migrate } from '../adapters/postgres';
+import { openAnalytics } from '../adapters/postgres/analytics';
 import { openMessageStore } from '../adapters/postgres/messages';
 import { systemClock } from '../adapters/runtime/node-timers';
 import { HttpWebhookSender } from '../adapters/webhook/http-webhook-sender';
@@ -12,7 +13,7 @@ import type { Clock } from '../ports/clock';
 import { jobAttempts, recordingsAri, retryPolicy, type WorkerConfig } from './config';
 import { MediaDirectory } from './media-dir';
 import { OutboxSweeper } from './outbox-sweeper';
-import { deliveryProcessor, startWorkers, voicemailProcessor } from './processors';
+import { deliveryProcessor, startAnalyticsWorker, startWorkers, voicemailProcessor } from './processors';
 import { JobQueues } from './queues';
 
 export interface WorkerProcess {
@@ -81,12 +82,41 @@ export async function startWorkerProcess(config: WorkerConfig, opts: { logger: L
     requeueMs: config.OUTBOX_REQUEUE_MS,
   });
   sweeper.start();
+
+  // Analytics: the incremental roll-up as a repeatable job (one schedule however many workers run).
+  const analytics = openAnalytics({
+    databaseUrl: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    poolSize: 2,
+    config: { serviceLevelSeconds: config.ANALYTICS_SERVICE_LEVEL_SECONDS, shortAbandonSeconds: config.ANALYTICS_SHORT_ABANDON_SECONDS },
+    logger: logger.child({ module: 'analytics' }),
+    now: () => (opts.clock ?? systemClock).now(),
+  });
+  const analyticsWorker = startAnalyticsWorker(
+    { redisUrl: config.REDIS_URL, prefix: config.WORKER_QUEUE_PREFIX, lockMs: config.WORKER_LOCK_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS },
+    () => analytics.analytics.rollUpSinceLastRun(),
+    logger.child({ module: 'analytics' }),
+  );
+  // Scheduled at start; while Redis is away, tried again every few seconds until it answers.
+  let scheduleRetry: NodeJS.Timeout | null = null;
+  const schedule = async (attempt: number): Promise<void> => {
+    try {
+      await queues.scheduleRollUp(config.ANALYTICS_ROLLUP_EVERY_MS);
+      if (attempt > 1) logger.info('analytics roll-up scheduled');
+    } catch (err) {
+      if (attempt === 1) logger.warn({ err: (err as Error).message }, 'could not schedule the analytics roll-up (Redis away?); trying again');
+      scheduleRetry = setTimeout(() => void schedule(attempt + 1), 5000);
+      scheduleRetry.unref();
+    }
+  };
+  await schedule(1);
   logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.WORKER_QUEUE_PREFIX }, 'worker started');
 
   return {
     async stop() {
       await sweeper.stop();
-      const all = [workers.voicemail, workers.delivery];
+      if (scheduleRetry) clearTimeout(scheduleRetry);
+      const all = [workers.voicemail, workers.delivery, analyticsWorker];
       const finished = Promise.all(all.map((w) => w.close())).then(() => true);
       const grace = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), config.WORKER_SHUTDOWN_GRACE_MS).unref());
       if (!(await Promise.race([finished, grace]))) {
@@ -97,6 +127,7 @@ export async function startWorkerProcess(config: WorkerConfig, opts: { logger: L
       await queues.close();
       mail?.close();
       await postgres.close();
+      await analytics.close();
     },
   };
 }

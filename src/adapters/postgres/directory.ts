@@ -18,6 +18,7 @@ interface ClientRow {
   priority_tier: number;
   max_wait_seconds: number;
   overflow: ClientProfile['overflow'];
+  callback_offer_after_seconds?: number;
   numbers: string[] | null;
 }
 
@@ -32,6 +33,7 @@ function toClient(row: ClientRow): ClientRecord {
     priorityTier: row.priority_tier,
     maxWaitSeconds: row.max_wait_seconds,
     overflow: row.overflow,
+    callbackOfferAfterSeconds: row.callback_offer_after_seconds ?? 0,
     numbers: row.numbers ?? [],
   };
 }
@@ -172,10 +174,11 @@ export class PostgresDirectory implements Directory, DirectoryAdmin {
   async upsertClient(client: ClientRecord): Promise<void> {
     await this.inTransaction(async (db) => {
       await db.query(
-        `INSERT INTO clients (id, name, greeting, moh_class, hold_prompt, announce_position, priority_tier, max_wait_seconds, overflow)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `INSERT INTO clients (id, name, greeting, moh_class, hold_prompt, announce_position, priority_tier, max_wait_seconds, overflow,
+           callback_offer_after_seconds)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (id) DO UPDATE SET name = $2, greeting = $3, moh_class = $4, hold_prompt = $5, announce_position = $6,
-           priority_tier = $7, max_wait_seconds = $8, overflow = $9, updated_at = now()`,
+           priority_tier = $7, max_wait_seconds = $8, overflow = $9, callback_offer_after_seconds = $10, updated_at = now()`,
         [
           client.id,
           client.name,
@@ -186,6 +189,7 @@ export class PostgresDirectory implements Directory, DirectoryAdmin {
           client.priorityTier,
           client.maxWaitSeconds,
           JSON.stringify(client.overflow),
+          client.callbackOfferAfterSeconds ?? 0,
         ],
       );
       await db.query('DELETE FROM client_numbers WHERE client_id = $1', [client.id]);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { ChannelKind, Delivery, DeliveryChannel, DeliveryStatus, Message, MessageFlag } from '../../messages/model';
-import type { DeliveryClaim, MessageStore, PendingVoicemail } from '../../messages/ports';
+import type { ChannelView, DeliveryClaim, MessageStore, PendingVoicemail } from '../../messages/ports';
 
 type Row = Record<string, unknown>;
 
@@ -59,7 +59,70 @@ const CLAIM_OPEN = (table: string, key: string, open: string) => `
     ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
   RETURNING t.${key} AS id`;
 
+/**
+ * Gathers the calls made while one batch is in flight (or in the same tick) and runs them as one
+ * statement over all their keys: with dozens of jobs at once, one round trip serves many. Each
+ * caller still gets its own answer; a failed batch fails every caller in it (their jobs retry).
+ */
+class Coalescer<K, V> {
+  private pending = new Map<K, Array<{ resolve: (v: V | undefined) => void; reject: (err: unknown) => void }>>();
+  private scheduled = false;
+  private inFlight = 0;
+
+  constructor(
+    private readonly run: (keys: K[]) => Promise<Map<K, V>>,
+    private readonly maxBatch = 200,
+    private readonly maxInFlight = 2,
+  ) {}
+
+  isPending(key: K): boolean {
+    return this.pending.has(key);
+  }
+
+  get(key: K): Promise<V | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.pending.get(key);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.pending.set(key, [{ resolve, reject }]);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.pending.size === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.pending.size > 0 && this.inFlight < this.maxInFlight) {
+      const batch = new Map<K, Array<{ resolve: (v: V | undefined) => void; reject: (err: unknown) => void }>>();
+      for (const [k, w] of this.pending) {
+        if (batch.size >= this.maxBatch) break;
+        batch.set(k, w);
+      }
+      for (const k of batch.keys()) this.pending.delete(k);
+      this.inFlight += 1;
+      this.run([...batch.keys()]).then(
+        (result) => {
+          for (const [k, waiters] of batch) for (const w of waiters) w.resolve(result.get(k));
+        },
+        (err) => {
+          for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
+        },
+      ).finally(() => {
+        this.inFlight -= 1;
+        this.schedule();
+      });
+    }
+  }
+}
+
 const OPEN_VOICEMAIL = 'done_at IS NULL AND failed_at IS NULL';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OPEN_DELIVERY = "(status = 'pending' OR (status = 'sending' AND lease_until < now()))";
 
 /**
@@ -82,7 +145,12 @@ export class PostgresMessageStore implements MessageStore {
     if (callIds.length) await this.pool.query('UPDATE voicemail_outbox SET enqueued_at = NULL WHERE call_id = ANY($1)', [callIds]);
   }
 
+  /** Batched: the voicemail jobs running at once share one query. */
   async pendingVoicemail(callId: string): Promise<PendingVoicemail | null> {
+    return (await this.pendingVoicemails.get(callId)) ?? null;
+  }
+
+  private readonly pendingVoicemails = new Coalescer<string, PendingVoicemail>(async (callIds) => {
     const { rows } = await this.pool.query(
       `SELECT o.call_id, o.recording, o.message_id, o.created_at AS outbox_at,
               c.client_id, c.did, c.caller_name, c.caller_number, cl.name AS client_name,
@@ -91,23 +159,26 @@ export class PostgresMessageStore implements MessageStore {
        FROM voicemail_outbox o
        JOIN calls c ON c.id = o.call_id
        LEFT JOIN clients cl ON cl.id = c.client_id
-       WHERE o.call_id = $1`,
-      [callId],
+       WHERE o.call_id = ANY($1::text[])`,
+      [callIds],
     );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      callId: r.call_id,
-      recording: r.recording,
-      messageId: r.message_id,
-      clientId: r.client_id,
-      clientName: r.client_name ?? this.defaultClientName,
-      callerName: r.caller_name,
-      callerNumber: r.caller_number,
-      dialled: r.did,
-      recordedAt: r.recorded_at !== null ? Number(r.recorded_at) : ms(r.outbox_at),
-    };
-  }
+    return new Map(
+      rows.map((r) => [
+        r.call_id as string,
+        {
+          callId: r.call_id,
+          recording: r.recording,
+          messageId: r.message_id,
+          clientId: r.client_id,
+          clientName: r.client_name ?? this.defaultClientName,
+          callerName: r.caller_name,
+          callerNumber: r.caller_number,
+          dialled: r.did,
+          recordedAt: r.recorded_at !== null ? Number(r.recorded_at) : ms(r.outbox_at),
+        } satisfies PendingVoicemail,
+      ]),
+    );
+  });
 
   async failVoicemail(callId: string, reason: string): Promise<void> {
     await this.pool.query('UPDATE voicemail_outbox SET failed_at = now(), last_error = $2 WHERE call_id = $1 AND done_at IS NULL', [callId, reason]);
@@ -172,31 +243,58 @@ export class PostgresMessageStore implements MessageStore {
     if (deliveryIds.length) await this.pool.query('UPDATE message_deliveries SET enqueued_at = NULL WHERE id = ANY($1::uuid[])', [deliveryIds]);
   }
 
+  /**
+   * Batched: the delivery jobs running at once claim their rows in one statement (each row is
+   * still claimed only while open, so only one worker ever holds it). A delivery already waiting
+   * in the batch is claimed on its own, so two claims of one row never share an answer.
+   */
   async claimDelivery(deliveryId: string, leaseMs: number): Promise<DeliveryClaim> {
+    if (!UUID.test(deliveryId)) return { kind: 'missing' };
+    let claims = this.claims.get(leaseMs);
+    if (!claims) this.claims.set(leaseMs, (claims = new Coalescer((ids) => this.claimDeliveries(ids, leaseMs))));
+    const claim = claims.isPending(deliveryId) ? (await this.claimDeliveries([deliveryId], leaseMs)).get(deliveryId) : await claims.get(deliveryId);
+    return claim ?? { kind: 'missing' };
+  }
+
+  private readonly claims = new Map<number, Coalescer<string, DeliveryClaim>>();
+
+  private async claimDeliveries(ids: string[], leaseMs: number): Promise<Map<string, DeliveryClaim>> {
+    const out = new Map<string, DeliveryClaim>();
     const { rows } = await this.pool.query(
       `WITH claimed AS (
          UPDATE message_deliveries SET status = 'sending', attempts = attempts + 1, updated_at = now(),
                 lease_until = now() + $2 * interval '1 millisecond'
-         WHERE id = $1 AND ${OPEN_DELIVERY}
+         WHERE id = ANY($1::uuid[]) AND ${OPEN_DELIVERY}
          RETURNING *)
-       SELECT row_to_json(d) AS d, row_to_json(m) AS m, ch.secret
+       SELECT d.id, row_to_json(d) AS d, row_to_json(m) AS m, ch.secret
        FROM claimed d JOIN messages m ON m.id = d.message_id JOIN client_delivery_channels ch ON ch.id = d.channel_id`,
-      [deliveryId, leaseMs],
+      [ids, leaseMs],
     );
-    if (rows[0]) return { kind: 'claimed', delivery: toDelivery(rows[0].d), message: toMessage(rows[0].m), secret: rows[0].secret };
-    const { rows: now } = await this.pool.query('SELECT status FROM message_deliveries WHERE id = $1', [deliveryId]);
-    const status = now[0]?.status as DeliveryStatus | undefined;
-    if (status === undefined) return { kind: 'missing' };
-    if (status === 'sent' || status === 'failed') return { kind: 'finished', status };
-    return { kind: 'busy' };
+    for (const r of rows) out.set(r.id as string, { kind: 'claimed', delivery: toDelivery(r.d), message: toMessage(r.m), secret: r.secret });
+    const rest = ids.filter((id) => !out.has(id));
+    if (rest.length) {
+      const { rows: now } = await this.pool.query('SELECT id, status FROM message_deliveries WHERE id = ANY($1::uuid[])', [rest]);
+      const statusOf = new Map(now.map((r) => [r.id as string, r.status as DeliveryStatus]));
+      for (const id of rest) {
+        const status = statusOf.get(id);
+        out.set(id, status === undefined ? { kind: 'missing' } : status === 'sent' || status === 'failed' ? { kind: 'finished', status } : { kind: 'busy' });
+      }
+    }
+    return out;
   }
 
+  /** Batched, like the claims. */
   async markDeliverySent(deliveryId: string): Promise<void> {
-    await this.pool.query(
-      "UPDATE message_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL, updated_at = now() WHERE id = $1",
-      [deliveryId],
-    );
+    await this.sentMarks.get(deliveryId);
   }
+
+  private readonly sentMarks = new Coalescer<string, true>(async (ids) => {
+    await this.pool.query(
+      "UPDATE message_deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL, updated_at = now() WHERE id = ANY($1::uuid[])",
+      [ids],
+    );
+    return new Map(ids.map((id) => [id, true as const]));
+  });
 
   async markDeliveryAttemptFailed(deliveryId: string, reason: string, final: boolean): Promise<DeliveryStatus> {
     const { rows } = await this.pool.query(
@@ -263,6 +361,72 @@ export class PostgresMessageStore implements MessageStore {
       [channel.clientId, channel.kind, channel.target, channel.secret ?? null, channel.enabled ?? true],
     );
     return toChannel(rows[0]);
+  }
+
+  /**
+   * One page of a client's messages, newest first: received at or after `since`, and strictly
+   * before the `before` cursor (the last row of the previous page) when given.
+   */
+  async messagesPage(opts: { clientId: string; since?: number; before?: { receivedAt: number; id: string }; limit: number }): Promise<Message[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM messages
+       WHERE client_id = $1
+         AND ($2::double precision IS NULL OR received_at >= to_timestamp($2::double precision / 1000))
+         AND ($3::double precision IS NULL OR (received_at, id) < (to_timestamp($3::double precision / 1000), $4::uuid))
+       ORDER BY received_at DESC, id DESC LIMIT $5`,
+      [opts.clientId, opts.since ?? null, opts.before?.receivedAt ?? null, opts.before?.id ?? null, opts.limit],
+    );
+    return rows.map(toMessage);
+  }
+
+  /** A client's channels with whether each has a secret (the secret itself never leaves here). */
+  async channelViews(clientId: string): Promise<ChannelView[]> {
+    const { rows } = await this.pool.query('SELECT *, secret IS NOT NULL AS has_secret FROM client_delivery_channels WHERE client_id = $1 ORDER BY id', [clientId]);
+    return rows.map((r) => ({ ...toChannel(r), hasSecret: r.has_secret as boolean }));
+  }
+
+  /**
+   * Makes the client's enabled channels exactly these e-mail addresses and (at most) this
+   * webhook, in one transaction; others are disabled, not deleted (deliveries refer to them).
+   * A webhook given without a secret keeps the secret it has; 'webhook-secret-required' when it
+   * has none.
+   */
+  async replaceChannels(clientId: string, wanted: { emails: string[]; webhook: { url: string; secret?: string } | null }): Promise<ChannelView[] | 'webhook-secret-required'> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query('SELECT 1 FROM clients WHERE id = $1 FOR UPDATE', [clientId]);
+      if (wanted.webhook && wanted.webhook.secret === undefined) {
+        const { rows } = await db.query("SELECT secret FROM client_delivery_channels WHERE client_id = $1 AND kind = 'webhook' AND target = $2", [clientId, wanted.webhook.url]);
+        if (!rows[0]?.secret) {
+          await db.query('ROLLBACK');
+          return 'webhook-secret-required';
+        }
+      }
+      const keep = [...wanted.emails.map((e) => `email ${e}`), ...(wanted.webhook ? [`webhook ${wanted.webhook.url}`] : [])];
+      await db.query("UPDATE client_delivery_channels SET enabled = false WHERE client_id = $1 AND NOT ((kind || ' ' || target) = ANY($2))", [clientId, keep]);
+      for (const email of wanted.emails) {
+        await db.query(
+          `INSERT INTO client_delivery_channels (client_id, kind, target, enabled) VALUES ($1, 'email', $2, true)
+           ON CONFLICT (client_id, kind, target) DO UPDATE SET enabled = true`,
+          [clientId, email],
+        );
+      }
+      if (wanted.webhook) {
+        await db.query(
+          `INSERT INTO client_delivery_channels (client_id, kind, target, secret, enabled) VALUES ($1, 'webhook', $2, $3, true)
+           ON CONFLICT (client_id, kind, target) DO UPDATE SET enabled = true, secret = COALESCE(EXCLUDED.secret, client_delivery_channels.secret)`,
+          [clientId, wanted.webhook.url, wanted.webhook.secret ?? null],
+        );
+      }
+      await db.query('COMMIT');
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      db.release();
+    }
+    return this.channelViews(clientId);
   }
 
   async channels(clientId: string): Promise<DeliveryChannel[]> {

@@ -42,11 +42,27 @@ export class Office {
     readonly config: Config,
   ) {}
 
-  static async open(opts: { redisUrl?: string } = {}): Promise<Office> {
+  /**
+   * `ami`: also connect Switchboard to AMI (the simulator's, with this fallback queue; on a real
+   * Asterisk, ASTERISK_AMI_HOST/PORT/USER/SECRET from the environment).
+   */
+  static async open(opts: { redisUrl?: string; ami?: { fallbackQueue: string } } = {}): Promise<Office> {
     const real = process.env.ASTERISK_ARI_URL;
     const lab = real
       ? await startAsteriskLab({ url: real, user: process.env.ASTERISK_ARI_USER ?? 'switchboard', password: process.env.ASTERISK_ARI_PASSWORD ?? '' })
-      : await startSimulatorLab();
+      : await startSimulatorLab(opts.ami ? { amiQueues: { [opts.ami.fallbackQueue]: [] } } : {});
+    const simAmi = 'sim' in lab ? (lab as { sim: { ami: { host: string; port: number; user: string; secret: string } | null } }).sim.ami : null;
+    const ami: Record<string, string | undefined> = !opts.ami
+      ? {}
+      : simAmi
+        ? { ASTERISK_AMI_HOST: simAmi.host, ASTERISK_AMI_PORT: String(simAmi.port), ASTERISK_AMI_USER: simAmi.user, ASTERISK_AMI_SECRET: simAmi.secret, AMI_FALLBACK_QUEUE: opts.ami.fallbackQueue }
+        : {
+            ASTERISK_AMI_HOST: process.env.ASTERISK_AMI_HOST,
+            ASTERISK_AMI_PORT: process.env.ASTERISK_AMI_PORT,
+            ASTERISK_AMI_USER: process.env.ASTERISK_AMI_USER,
+            ASTERISK_AMI_SECRET: process.env.ASTERISK_AMI_SECRET,
+            AMI_FALLBACK_QUEUE: opts.ami.fallbackQueue,
+          };
     const tag = randomBytes(4).toString('hex');
     const config = loadConfig({
       ASTERISK_ARI_URL: lab.ari.url,
@@ -61,6 +77,7 @@ export class Office {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ARI_HEARTBEAT_MS: '1000',
       FASTAGI_PORT: '0',
+      ...ami,
     });
     const office = new Office(lab, config);
     await office.start();
@@ -71,7 +88,17 @@ export class Office {
     this.switchboard = await createSwitchboard(this.config, { logger: createLogger(this.config.LOG_LEVEL) });
     this.baseUrl = await this.switchboard.start();
     await this.lab.waitFor('Switchboard connected to the PBX', async () => this.switchboard.ari.isConnected);
-    await this.api('GET', '/health/ready').then((r) => r.status === 200 || Promise.reject(new Error(`not ready: ${JSON.stringify(r.body)}`)));
+    // Ready once connected and reconciled with the PBX (the queue and states rebuilt).
+    let last: unknown;
+    await this.lab.waitFor(
+      'Switchboard ready',
+      async () => {
+        const r = await this.api('GET', '/health/ready');
+        last = r.body;
+        return r.status === 200;
+      },
+      10_000,
+    ).catch((err: Error) => Promise.reject(new Error(`${err.message}; last /health/ready: ${JSON.stringify(last)}`)));
   }
 
   /** Stops Switchboard as a crash or deploy would: calls in the PBX stay up. */
