@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { migrate } from '../../src/adapters/postgres';
+import { silentWav } from '../../src/simulator/wav';
 
 export interface MessageJobsBenchOptions {
   /** Voicemails in the measured batch (default 3000). */
@@ -35,23 +36,6 @@ export interface MessageJobsBenchOptions {
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function silentWav(ms: number): Buffer {
-  const data = Math.round((ms / 1000) * 8000) * 2;
-  const b = Buffer.alloc(44 + data);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + data, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(8000, 24);
-  b.writeUInt32LE(16000, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(data, 40);
-  return b;
-}
 
 async function listen(server: Server): Promise<string> {
   server.keepAliveTimeout = 60_000;

@@ -1,81 +1,32 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { randomBytes } from 'node:crypto';
 import type { TimelineEntry } from '../../domain/messages';
 import type { CallLog, CallRecord } from '../../ports/call-log';
-
-interface Pending {
-  seq: string;
-  n: number;
-  entry: TimelineEntry;
-}
+import { BatchWriter } from './batch-writer';
 
 /**
- * The call log, written behind the call path: `append` only buffers; a timer writes batches in
- * one round trip and one transaction whatever the batch size. A failed batch stays at
- * the head and is retried with capped backoff; (call_id, seq) makes a retry a no-op.
+ * The call log, written behind the call path: `append` only buffers; batches are written in
+ * one round trip and one transaction whatever the batch size (BatchWriter). A failed batch is
+ * retried with capped backoff; (call_id, seq) makes a retry a no-op.
  */
 export class PostgresCallLog implements CallLog {
-  private readonly buffer: Pending[] = [];
-  private readonly tag = randomBytes(4).toString('hex');
-  private counter = 0;
-  private written = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private writing = false;
-  private failures = 0;
-  private waiters: Array<{ upTo: number; resolve: () => void }> = [];
+  private readonly writer: BatchWriter<TimelineEntry>;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly logger: Logger,
-    private readonly batchMs = 20,
-  ) {}
+    logger: Logger,
+    batchMs = 20,
+  ) {
+    this.writer = new BatchWriter((batch) => this.write(batch.map(({ seq, item }) => ({ seq, entry: item }))), logger, 'call log', batchMs);
+  }
 
   append(entry: TimelineEntry): void {
-    const n = ++this.counter;
     // Sorts in append order within this process (ties on `at` are broken by seq).
-    this.buffer.push({ seq: `${String(n).padStart(12, '0')}-${this.tag}`, n, entry });
-    this.schedule(this.batchMs);
+    this.writer.push(entry);
   }
 
   flush(): Promise<void> {
-    if (this.written >= this.counter) return Promise.resolve();
-    const upTo = this.counter;
-    return new Promise((resolve) => {
-      this.waiters.push({ upTo, resolve });
-      this.schedule(0);
-    });
-  }
-
-  private schedule(ms: number): void {
-    if (this.writing) return;
-    if (this.timer && ms > 0) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.writeBatch();
-    }, ms);
-  }
-
-  private async writeBatch(): Promise<void> {
-    if (this.buffer.length === 0 || this.writing) return;
-    this.writing = true;
-    const batch = this.buffer.slice(0, 500);
-    try {
-      await this.write(batch.map((p) => ({ seq: p.seq, entry: p.entry })));
-      this.buffer.splice(0, batch.length);
-      this.written = batch[batch.length - 1].n;
-      this.failures = 0;
-      const done = this.waiters.filter((w) => w.upTo <= this.written);
-      this.waiters = this.waiters.filter((w) => w.upTo > this.written);
-      for (const w of done) w.resolve();
-    } catch (err) {
-      this.failures += 1;
-      this.logger.warn({ err: (err as Error).message, pending: this.buffer.length, attempt: this.failures }, 'call log write failed; will retry');
-    } finally {
-      this.writing = false;
-    }
-    if (this.buffer.length > 0) this.schedule(this.failures ? Math.min(5000, 100 * 2 ** (this.failures - 1)) : 0);
+    return this.writer.flush();
   }
 
   private async write(batch: Array<{ seq: string; entry: TimelineEntry }>): Promise<void> {
