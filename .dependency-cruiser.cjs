@@ -9,6 +9,13 @@ module.exports = {
       to: { pathNot: '^src/domain' },
     },
     {
+      name: 'dialplan-check-is-pure',
+      comment: 'src/dialplan-check parses and checks text it is given; scripts/dialplan-check.ts reads the files.',
+      severity: 'error',
+      from: { path: '^src/dialplan-check' },
+      to: { pathNot: '^src/dialplan-check' },
+    },
+    {
       name: 'analytics-is-pure',
       comment: 'src/analytics (roll-ups, billing, queue_log mapping) imports only itself, the domain and port types: no Node, no I/O.',
       severity: 'error',
