@@ -16,7 +16,7 @@ import { CallService } from './calls/call-service';
 import { CallbackApi } from './calls/callback-api';
 import { PostgresCallbackStore } from './adapters/postgres/callbacks';
 import { FallbackQueueKeeper } from './calls/fallback-queue-keeper';
-import { analyticsSettings, callbackPolicy, callbackPromptRules, defaultClientProfile, type Config } from './config';
+import { analyticsSettings, callbackPolicy, callbackPromptRules, defaultClientProfile, featureCodeSettings, parkSettings, transferSettings, type Config } from './config';
 import { buildHttp } from './http/server';
 import { moduleLogger, parseModuleLevels } from './logger';
 import type { Clock } from './ports/clock';
@@ -111,6 +111,7 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     defaultClient: defaultClientProfile(config),
     analytics: analyticsFeed.feed,
     callbacks: { store: callbackStore, prompt: callbackPromptRules(config), policy: callbackPolicy(config), dialTemplate: config.CALLBACK_DIAL_TEMPLATE },
+    features: { codes: featureCodeSettings(config), errorMedia: [config.FEATURE_ERROR_MEDIA], transfers: transferSettings(config), park: parkSettings(config) },
   });
   ari.on('event', (event) => calls.onAriEvent(event));
 

@@ -3,9 +3,12 @@ import { Value } from '@sinclair/typebox/value';
 import type { ClientProfile } from './domain/model';
 import type { PromptRules } from './domain/callback-prompt';
 import type { CallbackPolicy } from './domain/callbacks';
+import { checkFeatureCodes, type FeatureCodeSettings } from './domain/feature-codes';
+import type { ParkSettings, TransferSettings } from './domain/switchboard';
 
 /** One ARI media URI, e.g. `sound:sb-callback-offer`. */
 const MEDIA = '^(sound|recording):[A-Za-z0-9_/.-]{1,128}$';
+const FEATURE_CODE = '^[0-9*#]{2,4}$';
 const MODULE_LEVEL = '[a-z-]+=(fatal|error|warn|info|debug|trace|silent)';
 
 /** Every setting, read once from the environment and validated; see README "Configuration". */
@@ -74,6 +77,28 @@ export const ConfigSchema = Type.Object({
   CALLBACK_MENU_MEDIA: Type.String({ default: 'sound:sb-callback-menu', pattern: MEDIA }),
   CALLBACK_ACCEPTED_MEDIA: Type.String({ default: 'sound:sb-callback-accepted', pattern: MEDIA }),
   CALLBACK_INVALID_MEDIA: Type.String({ default: 'sound:sb-callback-invalid', pattern: MEDIA }),
+  // Receptionist feature codes and transfers (README "Feature codes").
+  FEATURE_CODE_BLIND_TRANSFER: Type.String({ default: '##', pattern: FEATURE_CODE }),
+  FEATURE_CODE_ATTENDED_TRANSFER: Type.String({ default: '*2', pattern: FEATURE_CODE }),
+  FEATURE_CODE_PARK: Type.String({ default: '#72', pattern: FEATURE_CODE }),
+  FEATURE_CODE_DISCONNECT: Type.String({ default: '**', pattern: FEATURE_CODE }),
+  FEATURE_CODE_HOLD: Type.String({ default: '*0', pattern: FEATURE_CODE }),
+  FEATURE_CODE_VOICEMAIL: Type.String({ default: '*9', pattern: FEATURE_CODE }),
+  FEATURE_CODE_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 500, maximum: 10000 }),
+  /** What the receptionist alone hears for an invalid or refused code. */
+  FEATURE_ERROR_MEDIA: Type.String({ default: 'sound:beeperr', pattern: '^(sound|recording|tone):[A-Za-z0-9_/.,*+-]{1,128}$' }),
+  /** Dial string of a transfer to a number; {number} is the checked E.164 number. */
+  TRANSFER_DIAL_TEMPLATE: Type.String({ default: 'PJSIP/{number}@trunk', pattern: '\\{number\\}' }),
+  /** Dial string of a transfer to an internal extension; {ext} is the checked extension. */
+  TRANSFER_EXTENSION_DIAL_TEMPLATE: Type.String({ default: 'PJSIP/{ext}', pattern: '\\{ext\\}' }),
+  TRANSFER_RING_SECONDS: Type.Integer({ default: 25, minimum: 5, maximum: 120 }),
+  TRANSFER_HOME_COUNTRY_CODE: Type.String({ default: '1', pattern: '^[1-9][0-9]{0,2}$' }),
+  /** E.164 prefixes (no +) that are premium-rate, comma-separated. */
+  TRANSFER_PREMIUM_PREFIXES: Type.String({ default: '1900,1976,449', pattern: '^$|^[0-9]{1,15}(,[0-9]{1,15})*$' }),
+  TRANSFER_EXTENSION_PATTERN: Type.String({ default: '^[0-9]{2,6}$', minLength: 1 }),
+  /** Park slots: a range `701-720` or a list `701,702`. */
+  PARK_SLOTS: Type.String({ default: '701-720', pattern: '^([0-9]{1,6}-[0-9]{1,6}|[0-9]{1,6}(,[0-9]{1,6})*)$' }),
+  PARK_TIMEOUT_SECONDS: Type.Integer({ default: 45, minimum: 5, maximum: 3600 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -91,7 +116,57 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (errors.length > 0) {
     throw new ConfigError('invalid configuration: ' + errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; '));
   }
-  return converted as Config;
+  const config = converted as Config;
+  const codes = checkFeatureCodes(featureCodeSettings(config).codes);
+  if (!codes.ok) throw new ConfigError(`invalid configuration: ${codes.message}`);
+  if (parkSettings(config).slots.length === 0) throw new ConfigError('invalid configuration: PARK_SLOTS is an empty or reversed range');
+  try {
+    new RegExp(config.TRANSFER_EXTENSION_PATTERN);
+  } catch {
+    throw new ConfigError('invalid configuration: TRANSFER_EXTENSION_PATTERN is not a regular expression');
+  }
+  return config;
+}
+
+/** Receptionist feature codes from the configuration. */
+export function featureCodeSettings(config: Config): FeatureCodeSettings {
+  return {
+    codes: {
+      blindTransfer: config.FEATURE_CODE_BLIND_TRANSFER,
+      attendedTransfer: config.FEATURE_CODE_ATTENDED_TRANSFER,
+      park: config.FEATURE_CODE_PARK,
+      disconnect: config.FEATURE_CODE_DISCONNECT,
+      holdToggle: config.FEATURE_CODE_HOLD,
+      voicemail: config.FEATURE_CODE_VOICEMAIL,
+    },
+    interDigitTimeoutMs: config.FEATURE_CODE_TIMEOUT_MS,
+    maxTargetDigits: 20,
+    maxDigitsPerWindow: 40,
+  };
+}
+
+/** Park slots (first free one is used) and the park timeout. */
+export function parkSettings(config: Config): ParkSettings {
+  const range = /^([0-9]+)-([0-9]+)$/.exec(config.PARK_SLOTS);
+  let slots: string[];
+  if (range) {
+    const [from, to] = [Number(range[1]), Number(range[2])];
+    slots = to >= from && to - from < 1000 ? Array.from({ length: to - from + 1 }, (_, i) => String(from + i)) : [];
+  } else slots = [...new Set(config.PARK_SLOTS.split(','))];
+  return { slots, timeoutSeconds: config.PARK_TIMEOUT_SECONDS };
+}
+
+/** Where transfers may go and how they are dialled. */
+export function transferSettings(config: Config): TransferSettings {
+  return {
+    policy: {
+      homeCountryCode: config.TRANSFER_HOME_COUNTRY_CODE,
+      premiumPrefixes: config.TRANSFER_PREMIUM_PREFIXES.split(',').filter((p) => p !== ''),
+      extensionPattern: config.TRANSFER_EXTENSION_PATTERN,
+    },
+    templates: { number: config.TRANSFER_DIAL_TEMPLATE, extension: config.TRANSFER_EXTENSION_DIAL_TEMPLATE },
+    ringSeconds: config.TRANSFER_RING_SECONDS,
+  };
 }
 
 /** The safe company-wide default for a number no client owns: hold music, then voicemail. */

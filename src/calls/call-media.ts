@@ -27,6 +27,7 @@ export class CallMedia {
   private readonly calls = new Map<string, MediaState>();
   private readonly playbackWaiters = new Map<string, () => void>();
   private readonly recordingWaiters = new Map<string, (ok: boolean) => void>();
+  private legPlaybackSeq = 0;
 
   constructor(
     private readonly pbx: CallControl,
@@ -100,6 +101,54 @@ export class CallMedia {
       }
       await this.pbx.addToBridge(callBridgeId(callId), [channelId]);
     });
+  }
+
+  /** Hold by the receptionist: the caller leaves the bridge and hears music; the receptionist's leg stays. */
+  holdAside(callId: string, mohClass: string): void {
+    this.step(callId, 'hold aside', async (s) => {
+      if (s.bridged) await this.pbx.removeFromBridge(callBridgeId(callId), callId).catch((err) => this.ignoreGone(err));
+      await this.pbx.startChannelMoh(callId, mohClass);
+    });
+  }
+
+  resume(callId: string): void {
+    this.step(callId, 'resume', async (s) => {
+      await this.pbx.stopChannelMoh(callId).catch((err) => this.ignoreGone(err));
+      // After a restart the caller may not be known as bridged: ensureBridged then adds them.
+      const known = s.bridged;
+      await this.ensureBridged(callId, s);
+      if (known) await this.pbx.addToBridge(callBridgeId(callId), [callId]);
+    });
+  }
+
+  /** The caller leaves the call's bridge for good (voicemail is recorded from them alone). */
+  unbridge(callId: string): void {
+    this.step(callId, 'unbridge', async (s) => {
+      await this.pbx.stopChannelMoh(callId).catch(() => undefined); // on hold or not: nothing to stop is fine
+      if (!s.bridged) return;
+      s.bridged = false;
+      s.moh = false;
+      await this.pbx.removeFromBridge(callBridgeId(callId), callId).catch((err) => this.ignoreGone(err));
+      await this.pbx.destroyBridge(callBridgeId(callId)).catch((err) => this.ignoreGone(err));
+    });
+  }
+
+  /** A blind transfer's destination answered: it joins the caller's bridge, the music stops. */
+  connectTransfer(callId: string, channelId: string): void {
+    this.step(callId, 'connect transfer', async (s) => {
+      await this.ensureBridged(callId, s);
+      if (s.moh) {
+        s.moh = false;
+        await this.pbx.stopBridgeMoh(callBridgeId(callId)).catch((err) => this.ignoreGone(err));
+      }
+      await this.pbx.addToBridge(callBridgeId(callId), [channelId]);
+    });
+  }
+
+  /** A short sound on one leg only (the receptionist's error tone); never waits, never throws. */
+  playToLeg(channelId: string, media: string[]): void {
+    const playbackId = `sb-fc-${channelId}-${++this.legPlaybackSeq}`;
+    this.pbx.play(channelId, media, playbackId).catch((err) => this.logFailure(channelId, 'play to leg', err));
   }
 
   /** Plays a last message on a channel we are done with, then hangs it up (bounded wait). */

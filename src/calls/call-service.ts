@@ -5,7 +5,20 @@ import type { CallbackEvent, CallSnapshot, Command, PresenceRequest, Switchboard
 import { callbackCallId, parseCallbackChannelId, planRetry, type CallbackTicket } from '../domain/callbacks';
 import type { ClientProfile } from '../domain/model';
 import type { ReceptionistSnapshot } from '../domain/receptionist';
-import { Switchboard, type CancelResult, type ConnectedCallback, type PresenceResult } from '../domain/switchboard';
+import {
+  Switchboard,
+  type CancelResult,
+  type ConnectedCallback,
+  type FeatureOp,
+  type FeatureRefusal,
+  type FeatureResult,
+  type ParkSettings,
+  type PresenceResult,
+  type RetrieveResult,
+  type TransferSettings,
+} from '../domain/switchboard';
+import type { FeatureAction, FeatureCodeSettings, InvalidReason } from '../domain/feature-codes';
+import type { TransferRequest } from '../domain/destinations';
 import type { CallAnalytics } from '../ports/analytics';
 import type { CallLog } from '../ports/call-log';
 import type { CallControl, PbxBridge, PbxChannel } from '../ports/call-control';
@@ -18,7 +31,8 @@ import type { Notifier } from '../ports/notifier';
 import type { EndpointReachability } from '../ports/pbx-admin';
 import { CallMedia } from './call-media';
 import { CallbackFlow, type CallbackSettings } from './callback-flow';
-import { callIdOfBridge, cleanCallerText, cleanDid, newOfferChannelId } from './channel-ids';
+import { FeatureFlow } from './feature-flow';
+import { callBridgeId, callIdOfBridge, cleanCallerText, cleanDid, newOfferChannelId } from './channel-ids';
 import { reconcile, type KeptCallback } from './reconcile';
 import { legEndReason, readStasisEvent, type StasisFact } from './stasis';
 
@@ -44,7 +58,28 @@ export interface CallServiceDeps {
   callbacks?: CallbackSettings;
   /** Presence history and queue_log, fed behind the call path (never blocks, never throws). */
   analytics?: CallAnalytics;
+  /** Receptionist feature codes and transfers (README "Feature codes"); without them digits from receptionists are ignored. */
+  features?: FeatureSettings;
 }
+
+export interface FeatureSettings {
+  codes: FeatureCodeSettings;
+  /** What the receptionist alone hears for an invalid or refused code. */
+  errorMedia: string[];
+  transfers: TransferSettings;
+  park: ParkSettings;
+}
+
+/** An in-call operation asked through the API. */
+export type ApiFeatureOp =
+  | { kind: 'hold' }
+  | { kind: 'resume' }
+  | { kind: 'voicemail' }
+  | { kind: 'hangup' }
+  | { kind: 'park' }
+  | { kind: 'blind-transfer'; to: TransferRequest };
+
+export type ApiFeatureResult = { ok: true } | { ok: false; code: FeatureRefusal; message: string; voicemailOffered?: boolean };
 
 /**
  * The use cases of the core call path. Everything that touches the switchboard runs through
@@ -69,6 +104,9 @@ export class CallService {
   private readonly unreachableBecause = new Map<string, string>();
 
   private readonly flow: CallbackFlow | null;
+  private readonly features: FeatureFlow | null;
+  private readonly transferDialStatus = new Map<string, string>();
+  private readonly answeredTransfers = new Set<string>();
 
   constructor(private readonly deps: CallServiceDeps) {
     this.switchboard = this.newSwitchboard();
@@ -93,6 +131,113 @@ export class CallService {
           hasCallback: (id) => this.switchboard.hasCallback(id),
         })
       : null;
+    const features = deps.features;
+    this.features = features
+      ? new FeatureFlow({
+          settings: features.codes,
+          timers: deps.timers,
+          now: () => deps.clock.now(),
+          serial: (work) => void this.serial(work),
+          action: (offerId, action) => this.phoneFeature(offerId, action),
+          invalid: (offerId, reason) => this.invalidCode(offerId, reason),
+        })
+      : null;
+  }
+
+  // ---- in-call operations: feature codes and the API --------------------------------------
+
+  /**
+   * An operation asked through the API by the receptionist on the call: the same domain
+   * operation a feature code runs. The client's transfer rules are read first, then the
+   * switchboard re-checks the call on the serial executor.
+   */
+  async callFeature(callId: string, receptionistId: string, op: ApiFeatureOp): Promise<ApiFeatureResult> {
+    if (!this.deps.features) return { ok: false, code: 'no-such-call', message: 'Feature operations are not enabled.' };
+    let domainOp: FeatureOp;
+    if (op.kind === 'blind-transfer') {
+      const client = this.switchboard.clientOf(callId);
+      if (!client) return { ok: false, code: 'no-such-call', message: 'No live call with that id.' };
+      domainOp = { kind: 'blind-transfer', request: op.to, rules: await this.transferRules(client.id, callId) };
+    } else domainOp = op;
+    return this.serial(() => {
+      const result = this.switchboard.feature({ callId, receptionistId, trigger: 'api', op: domainOp }, this.deps.clock.now());
+      this.apply(result.commands);
+      return result.ok ? { ok: true as const } : { ok: false as const, code: result.code, message: result.message, ...(result.voicemailOffered ? { voicemailOffered: true } : {}) };
+    });
+  }
+
+  /** A receptionist takes a parked call back (their phone rings for it). */
+  retrieveParked(slot: string, receptionistId: string): Promise<RetrieveResult> {
+    return this.serial(() => {
+      const result = this.switchboard.retrieveParked(slot, receptionistId, this.deps.clock.now());
+      if (result.ok) this.apply(result.commands);
+      return result;
+    });
+  }
+
+  parked() {
+    return this.switchboard.parked();
+  }
+
+  /** Rules that cannot be read allow nothing but internal extensions. */
+  private async transferRules(clientId: string, callId: string) {
+    return this.deps.directory.transferRules(clientId).catch((err) => {
+      this.callLogger(callId).warn({ err: (err as Error).message }, 'transfer rules could not be read; only extensions allowed');
+      return { contacts: [], allow: [] };
+    });
+  }
+
+  /** A complete feature code on a receptionist's leg (runs on the serial executor). */
+  private phoneFeature(offerId: string, action: FeatureAction): void {
+    const leg = this.switchboard.connectedCallOfLeg(offerId);
+    if (!leg) return;
+    let op: FeatureOp;
+    switch (action.kind) {
+      case 'blind-transfer': {
+        void this.transferRules(leg.clientId, leg.callId).then((rules) =>
+          this.serial(() => this.runPhoneFeature(offerId, leg, { kind: 'blind-transfer', request: { keyed: action.target }, rules })),
+        );
+        return;
+      }
+      case 'park':
+        op = { kind: 'park' };
+        break;
+      case 'attended-transfer':
+        // Not available yet: the receptionist hears the error tone, the call goes on.
+        this.callLogger(leg.callId).info({ code: action.kind }, 'feature code not available');
+        this.errorTone(offerId);
+        return;
+      case 'disconnect':
+        op = { kind: 'hangup' };
+        break;
+      case 'hold-toggle':
+        op = { kind: 'hold-toggle' };
+        break;
+      case 'voicemail':
+        op = { kind: 'voicemail' };
+        break;
+    }
+    this.runPhoneFeature(offerId, leg, op);
+  }
+
+  private runPhoneFeature(offerId: string, leg: { callId: string; receptionistId: string }, op: FeatureOp): void {
+    const result: FeatureResult = this.switchboard.feature({ callId: leg.callId, receptionistId: leg.receptionistId, trigger: 'phone', op }, this.deps.clock.now());
+    this.apply(result.commands);
+    if (!result.ok) {
+      this.callLogger(leg.callId).info({ code: result.code, op: op.kind }, 'feature code refused');
+      if (this.switchboard.connectedCallOfLeg(offerId)) this.errorTone(offerId);
+    }
+  }
+
+  private invalidCode(offerId: string, reason: InvalidReason): void {
+    const leg = this.switchboard.connectedCallOfLeg(offerId);
+    if (!leg) return;
+    this.callLogger(leg.callId).info({ reason }, 'invalid feature code');
+    this.errorTone(offerId);
+  }
+
+  private errorTone(offerId: string): void {
+    if (this.deps.features) this.media.playToLeg(offerId, this.deps.features.errorMedia);
   }
 
   // ---- callbacks --------------------------------------------------------------------------
@@ -246,6 +391,7 @@ export class CallService {
         this.dialStatus.set(fact.offerId, fact.status);
         return;
       case 'offer-destroyed': {
+        this.features?.forget(fact.offerId);
         const reason = legEndReason(this.dialStatus.get(fact.offerId), fact.cause, this.answeredOffers.has(fact.offerId));
         this.dialStatus.delete(fact.offerId);
         this.answeredOffers.delete(fact.offerId);
@@ -253,6 +399,7 @@ export class CallService {
         return;
       }
       case 'offer-left':
+        this.features?.forget(fact.offerId);
         this.handle({ type: 'leg-ended', offerId: fact.offerId, reason: 'hangup' });
         return;
       case 'caller-left':
@@ -288,6 +435,27 @@ export class CallService {
         return;
       case 'callee-left':
         this.flow?.calleeLeft(fact.channelId);
+        return;
+      case 'receptionist-dtmf':
+        // Only a receptionist's leg of a connected call reads feature codes; caller digits never do.
+        if (this.features && this.switchboard.connectedCallOfLeg(fact.offerId)) this.features.digit(fact.offerId, fact.digit);
+        return;
+      case 'transfer-answered':
+        this.answeredTransfers.add(fact.channelId);
+        this.handle({ type: 'transfer-answered', channelId: fact.channelId });
+        return;
+      case 'transfer-dial-status':
+        this.transferDialStatus.set(fact.channelId, fact.status);
+        return;
+      case 'transfer-destroyed': {
+        const reason = legEndReason(this.transferDialStatus.get(fact.channelId), fact.cause, this.answeredTransfers.has(fact.channelId));
+        this.transferDialStatus.delete(fact.channelId);
+        this.answeredTransfers.delete(fact.channelId);
+        this.handle({ type: 'transfer-ended', channelId: fact.channelId, reason });
+        return;
+      }
+      case 'transfer-left':
+        this.handle({ type: 'transfer-ended', channelId: fact.channelId, reason: 'hangup' });
         return;
       case 'replaced':
         this.deps.logger.error('another Switchboard took over the Stasis app; this instance no longer gets events');
@@ -394,6 +562,41 @@ export class CallService {
           break;
         case 'screen-pop':
           this.deps.notifier.publish({ type: 'screen-pop', pop: c.pop });
+          break;
+        case 'hold-caller-aside':
+          this.media.holdAside(c.callId, c.mohClass);
+          break;
+        case 'resume-caller':
+          this.media.resume(c.callId);
+          break;
+        case 'unbridge-caller':
+          this.media.unbridge(c.callId);
+          break;
+        case 'dial-transfer': {
+          const { callId, channelId } = c;
+          this.deps.pbx
+            .originate({ channelId, endpoint: c.endpoint, appArgs: `transfer,${callId}`, callerName: c.callerName, callerNumber: c.callerNumber, timeoutSeconds: c.timeoutSeconds })
+            .catch((err) => {
+              this.callLogger(callId).warn({ err: (err as Error).message }, 'transfer originate failed');
+              void this.serial(() => this.handle({ type: 'transfer-ended', channelId, reason: 'unreachable' }));
+            });
+          break;
+        }
+        case 'announce-park': {
+          const { callId, offerId, slot } = c;
+          // Out of the caller's bridge first, so the caller does not hear the slot number.
+          this.deps.pbx
+            .removeFromBridge(callBridgeId(callId), offerId)
+            .catch(() => undefined)
+            .then(() => this.media.playThenHangup(offerId, [`digits:${slot}`], 5000))
+            .catch((err) => this.callLogger(callId).warn({ err: (err as Error).message }, 'park announcement failed'));
+          break;
+        }
+        case 'connect-transfer':
+          this.media.connectTransfer(c.callId, c.channelId);
+          break;
+        case 'hangup-transfer':
+          this.hangupQuietly(c.channelId);
           break;
       }
     }
@@ -616,6 +819,8 @@ export class CallService {
   private newSwitchboard(): Switchboard {
     return new Switchboard({
       callbackPolicy: this.deps.callbacks?.policy,
+      transfers: this.deps.features?.transfers,
+      park: this.deps.features?.park,
       newOfferId: (receptionistId) =>
         newOfferChannelId(receptionistId, `${this.deps.clock.now().toString(36)}${this.instanceTag}${(this.offerSeq++).toString(36)}`),
     });
@@ -634,6 +839,7 @@ export class CallService {
     const now = deps.clock.now();
     deps.timers.cancelAll();
     this.flow?.reset();
+    this.features?.reset();
 
     const inProgress = await this.callbacksInProgress(firstTime, pendingCallbacks, stored.receptionists, channels, bridges);
     const plan = reconcile({

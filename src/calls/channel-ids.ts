@@ -8,6 +8,13 @@ export function newOfferChannelId(receptionistId: string, unique: string): strin
   return `${OFFER_PREFIX}${receptionistId}-${unique}`;
 }
 
+/** The outbound leg of a blind transfer: `sb-xfer-<callId>-<n>`. */
+export const TRANSFER_PREFIX = 'sb-xfer-';
+
+export function isTransferChannel(channelId: string): boolean {
+  return channelId.startsWith(TRANSFER_PREFIX);
+}
+
 export function isOfferChannel(channelId: string): boolean {
   return channelId.startsWith(OFFER_PREFIX);
 }

@@ -87,7 +87,7 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
     const offerId = call.offer?.offerId;
     const leg = offerId ? channels.get(offerId) : undefined;
     if (!caller) {
-      const outcome = call.phase === 'connected' ? 'completed' : call.phase === 'overflow' ? 'voicemail' : 'abandoned';
+      const outcome = call.phase === 'connected' || call.phase === 'parked' ? 'completed' : call.phase === 'overflow' ? 'voicemail' : 'abandoned';
       plan.log.push({
         kind: 'ended',
         callId: call.id,
@@ -99,12 +99,26 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
       if (leg) plan.hangupChannels.push(leg.id);
       continue;
     }
+    if (call.phase === 'connected' && call.transfer) {
+      // A blind transfer: connected to its destination survives; one still ringing does not (its
+      // ring timer was lost): that leg is hung up and the caller waits in line again, never dropped.
+      const xfer = channels.get(call.transfer.channelId);
+      if (xfer && call.transfer.answered && xfer.state === 'Up') {
+        plan.calls.push(call);
+        continue;
+      }
+      if (xfer) plan.hangupChannels.push(xfer.id);
+      if (leg) plan.hangupChannels.push(leg.id);
+      plan.calls.push({ ...call, phase: 'waiting', offer: null, receptionistId: null, transfer: undefined, heldByReceptionist: undefined, onHold: false });
+      continue;
+    }
     if (call.phase === 'connected' || (call.phase === 'offering' && leg?.state === 'Up')) {
       if (leg) {
         keptOffers.add(leg.id);
         const receptionistId = call.offer!.receptionistId;
         const bridged = bridgeOf.get(leg.id)?.id === bridgeOf.get(caller.id)?.id && bridgeOf.has(leg.id);
-        if (call.phase === 'offering' || !bridged) plan.connectNow.push({ callId: call.id, offerId: leg.id });
+        // A caller on hold by the receptionist is out of the bridge on purpose.
+        if (call.phase === 'offering' || (!bridged && !call.heldByReceptionist)) plan.connectNow.push({ callId: call.id, offerId: leg.id });
         plan.calls.push({
           ...call,
           phase: 'connected',

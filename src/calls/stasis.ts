@@ -2,7 +2,7 @@ import type { AriEvent } from '../adapters/ari/ari-connection';
 import type { LegEndReason } from '../domain/messages';
 import type { PbxChannel } from '../ports/call-control';
 import { toPbxChannel } from '../adapters/ari/ari-call-control';
-import { isOfferChannel } from './channel-ids';
+import { isOfferChannel, isTransferChannel } from './channel-ids';
 import { CALLBACK_CHANNEL_PREFIX } from '../domain/callbacks';
 
 const isCalleeChannel = (id: string) => id.startsWith(CALLBACK_CHANNEL_PREFIX);
@@ -26,6 +26,13 @@ export type StasisFact =
   | { kind: 'callee-dial-status'; channelId: string; status: string }
   | { kind: 'callee-destroyed'; channelId: string; cause: number }
   | { kind: 'callee-left'; channelId: string }
+  /** A digit from a receptionist's leg: feature codes. Only this leg's digits are ever read as codes. */
+  | { kind: 'receptionist-dtmf'; offerId: string; digit: string }
+  /** The outbound leg of a blind transfer. */
+  | { kind: 'transfer-answered'; channelId: string }
+  | { kind: 'transfer-dial-status'; channelId: string; status: string }
+  | { kind: 'transfer-destroyed'; channelId: string; cause: number }
+  | { kind: 'transfer-left'; channelId: string }
   | { kind: 'ignored' };
 
 function channelOf(e: AriEvent, key = 'channel'): { id: string } | null {
@@ -41,6 +48,7 @@ export function readStasisEvent(e: AriEvent): StasisFact {
       if (!ch) return { kind: 'ignored' };
       if (isOfferChannel(ch.id)) return { kind: 'offer-answered', offerId: ch.id };
       if (isCalleeChannel(ch.id)) return { kind: 'callee-answered', channelId: ch.id };
+      if (isTransferChannel(ch.id)) return { kind: 'transfer-answered', channelId: ch.id };
       const args = Array.isArray(e.args) ? e.args.filter((a): a is string => typeof a === 'string') : [];
       return { kind: 'caller-entered', channel: toPbxChannel(ch as Parameters<typeof toPbxChannel>[0]), args };
     }
@@ -48,17 +56,20 @@ export function readStasisEvent(e: AriEvent): StasisFact {
       const ch = channelOf(e);
       if (!ch) return { kind: 'ignored' };
       if (isCalleeChannel(ch.id)) return { kind: 'callee-left', channelId: ch.id };
+      if (isTransferChannel(ch.id)) return { kind: 'transfer-left', channelId: ch.id };
       return isOfferChannel(ch.id) ? { kind: 'offer-left', offerId: ch.id } : { kind: 'caller-left', callId: ch.id };
     }
     case 'Dial': {
       const peer = channelOf(e, 'peer');
       if (peer && isCalleeChannel(peer.id) && typeof e.dialstatus === 'string') return { kind: 'callee-dial-status', channelId: peer.id, status: e.dialstatus };
+      if (peer && isTransferChannel(peer.id) && typeof e.dialstatus === 'string') return { kind: 'transfer-dial-status', channelId: peer.id, status: e.dialstatus };
       if (!peer || !isOfferChannel(peer.id) || typeof e.dialstatus !== 'string') return { kind: 'ignored' };
       return { kind: 'offer-dial-status', offerId: peer.id, status: e.dialstatus };
     }
     case 'ChannelDestroyed': {
       const ch = channelOf(e);
       if (ch && isCalleeChannel(ch.id)) return { kind: 'callee-destroyed', channelId: ch.id, cause: typeof e.cause === 'number' ? e.cause : 0 };
+      if (ch && isTransferChannel(ch.id)) return { kind: 'transfer-destroyed', channelId: ch.id, cause: typeof e.cause === 'number' ? e.cause : 0 };
       if (!ch || !isOfferChannel(ch.id)) return { kind: 'ignored' };
       return { kind: 'offer-destroyed', offerId: ch.id, cause: typeof e.cause === 'number' ? e.cause : 0 };
     }
@@ -78,7 +89,8 @@ export function readStasisEvent(e: AriEvent): StasisFact {
     }
     case 'ChannelDtmfReceived': {
       const ch = channelOf(e);
-      if (!ch || isOfferChannel(ch.id) || isCalleeChannel(ch.id) || typeof e.digit !== 'string') return { kind: 'ignored' };
+      if (!ch || typeof e.digit !== 'string' || isCalleeChannel(ch.id) || isTransferChannel(ch.id)) return { kind: 'ignored' };
+      if (isOfferChannel(ch.id)) return { kind: 'receptionist-dtmf', offerId: ch.id, digit: e.digit.slice(0, 1) };
       return { kind: 'caller-dtmf', callId: ch.id, digit: e.digit.slice(0, 1) };
     }
     case 'ApplicationReplaced':

@@ -27,7 +27,13 @@ export type SwitchboardEvent =
   | { type: 'caller-left'; callId: CallId }
   | { type: 'overflow-finished'; callId: CallId; recording: string | null }
   | { type: 'timer-fired'; key: TimerKey }
-  | { type: 'reachability-changed'; receptionistId: ReceptionistId; reachable: boolean };
+  | { type: 'reachability-changed'; receptionistId: ReceptionistId; reachable: boolean }
+  /** The outbound leg of a blind transfer answered, or ended (before or after answering). */
+  | { type: 'transfer-answered'; channelId: string }
+  | { type: 'transfer-ended'; channelId: string; reason: LegEndReason };
+
+/** Who asked for an in-call operation: a feature code on the receptionist's phone, or the API. */
+export type FeatureTrigger = 'phone' | 'api';
 
 /** Facts about callbacks (Switchboard.handleCallback). */
 export type CallbackEvent =
@@ -65,6 +71,54 @@ export interface ScreenPop {
 }
 
 export type TimelineEntry =
+  /** A transfer attempt, made or refused, with who asked for it. */
+  | {
+      kind: 'transfer';
+      callId: CallId;
+      at: number;
+      receptionistId: ReceptionistId;
+      trigger: FeatureTrigger;
+      mode: 'blind';
+      /** What was asked, printable and bounded (e.g. `number:+15035550123`, `keyed:12`). */
+      requested: string;
+      /** The checked destination (E.164 or `ext NNN`), null when refused before one was known. */
+      destination: string | null;
+      contactCode: string | null;
+      result: 'dialing' | 'refused';
+      code: string | null;
+    }
+  /** A blind transfer's outbound leg answered or failed, and what became of the caller. */
+  | {
+      kind: 'transfer-ended';
+      callId: CallId;
+      at: number;
+      destination: string;
+      outcome: 'answered' | 'busy' | 'no-answer' | 'unreachable' | 'failed';
+      next: 'connected' | 'back-to-receptionist' | 'queue';
+    }
+  /** Parked by a receptionist in a slot (`#72` or the API). */
+  | { kind: 'parked'; callId: CallId; at: number; slot: string; receptionistId: ReceptionistId; trigger: FeatureTrigger }
+  /** A parked call left its slot: retrieved, timed out (and where it went), or the caller hung up. */
+  | {
+      kind: 'park-ended';
+      callId: CallId;
+      at: number;
+      slot: string;
+      outcome: 'retrieved' | 'timeout' | 'caller-left';
+      receptionistId: ReceptionistId | null;
+      next: 'receptionist' | 'back-to-receptionist' | 'queue' | 'ended';
+    }
+  /** Hold, resume, voicemail or hang-up asked by the receptionist (done or refused). */
+  | {
+      kind: 'feature';
+      callId: CallId;
+      at: number;
+      receptionistId: ReceptionistId;
+      trigger: FeatureTrigger;
+      action: 'hold' | 'resume' | 'voicemail' | 'hangup' | 'park';
+      result: 'done' | 'refused';
+      code: string | null;
+    }
   | { kind: 'arrived'; callId: CallId; at: number; clientId: string; did: string; caller: CallerId; knownNumber: boolean }
   | { kind: 'offered'; callId: CallId; at: number; offerId: OfferId; receptionistId: ReceptionistId }
   | { kind: 'offer-ended'; callId: CallId; at: number; offerId: OfferId; receptionistId: ReceptionistId; outcome: OfferOutcome }
@@ -87,7 +141,8 @@ export type TimelineEntry =
       retryAt: number | null;
     };
 
-export type CallPhase = 'waiting' | 'offering' | 'connected' | 'overflow';
+/** `parked`: answered, then parked by a receptionist in a slot (hold music, nobody on it). */
+export type CallPhase = 'waiting' | 'offering' | 'connected' | 'overflow' | 'parked';
 
 /** What must survive a restart about a live call (Asterisk knows the rest). */
 export interface CallSnapshot {
@@ -104,6 +159,12 @@ export interface CallSnapshot {
   receptionistId: ReceptionistId | null;
   answeredAt: number | null;
   onHold: boolean;
+  /** The receptionist put the caller on hold (`*0` or the API): music on the caller, their leg stays. */
+  heldByReceptionist?: boolean;
+  /** A blind transfer's outbound leg (ringing, or answered and bridged with the caller). */
+  transfer?: { channelId: string; destination: string; answered: boolean; fromReceptionistId: ReceptionistId };
+  /** The slot a parked call waits in. */
+  park?: { slot: string; byReceptionistId: ReceptionistId; at: number };
   /** The callback offer was made to this caller (it is made once). */
   callbackOffered?: boolean;
   /** Set on a callback entry (never stored in the live state: PostgreSQL holds callbacks). */
@@ -145,6 +206,17 @@ export type Command =
       timeoutSeconds: number;
     }
   | { type: 'connect-callee'; callId: CallId; channelId: string }
+  /** Hold by the receptionist: the caller leaves the bridge and hears the client's music. */
+  | { type: 'hold-caller-aside'; callId: CallId; mohClass: string }
+  | { type: 'resume-caller'; callId: CallId }
+  /** The caller leaves the call's bridge (before voicemail is recorded from them alone). */
+  | { type: 'unbridge-caller'; callId: CallId }
+  /** The outbound leg of a blind transfer; `endpoint` is a dial string built from checked values only. */
+  | { type: 'dial-transfer'; callId: CallId; channelId: string; endpoint: string; callerName: string; callerNumber: string; timeoutSeconds: number }
+  | { type: 'connect-transfer'; callId: CallId; channelId: string }
+  /** The parking receptionist's leg leaves the bridge, hears the slot number, and is hung up. */
+  | { type: 'announce-park'; callId: CallId; offerId: OfferId; slot: string }
+  | { type: 'hangup-transfer'; callId: CallId; channelId: string }
   | { type: 'hangup-callee'; callId: CallId; channelId: string }
   /** Persist a callback's state; `attempt` when an attempt started or ended. */
   | {

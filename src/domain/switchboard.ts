@@ -11,8 +11,20 @@ import {
   type CallbackPolicy,
   type CallbackTicket,
 } from './callbacks';
+import {
+  decideDestination,
+  DEFAULT_DESTINATION_POLICY,
+  describeDestination,
+  dialString,
+  requestForLog,
+  type ClientTransferRules,
+  type DestinationPolicy,
+  type DialTemplates,
+  type TransferRequest,
+} from './destinations';
 import type {
   CallbackEvent,
+  FeatureTrigger,
   CallOutcome,
   CallPhase,
   CallSnapshot,
@@ -60,7 +72,88 @@ interface LiveCall {
   callbackOffered: boolean;
   /** Set on a callback entry: a place in line with no caller's channel behind it. */
   callback: CallbackState | null;
+  /** On hold by the receptionist (out of the bridge, hearing music). */
+  held?: boolean;
+  /** A blind transfer in progress or done. */
+  transfer?: TransferState | null;
+  /** Back from a failed transfer or a park timeout: served before everyone else. */
+  returning?: boolean;
+  park?: { slot: string; byReceptionistId: ReceptionistId; at: number } | null;
 }
+
+/** Call park: the slots (first free one is used) and how long a call stays parked. */
+export interface ParkSettings {
+  slots: string[];
+  timeoutSeconds: number;
+}
+
+export const DEFAULT_PARK_SETTINGS: ParkSettings = {
+  slots: Array.from({ length: 20 }, (_, i) => String(701 + i)),
+  timeoutSeconds: 45,
+};
+
+export type RetrieveResult =
+  | { ok: true; callId: CallId; commands: Command[] }
+  | { ok: false; code: 'no-such-parked-call' | 'no-such-receptionist' | 'receptionist-busy'; message: string };
+
+interface TransferState {
+  channelId: string;
+  destination: string;
+  answered: boolean;
+  fromReceptionistId: ReceptionistId;
+}
+
+/** Ahead of every priority tier: a caller whose transfer failed goes to the front of the line. */
+const FRONT_TIER = 1_000_000;
+
+/** Blind transfers: where they may go (destinations.ts) and how they are dialled. */
+export interface TransferSettings {
+  policy: DestinationPolicy;
+  templates: DialTemplates;
+  /** How long the destination rings before the caller comes back. */
+  ringSeconds: number;
+}
+
+export const DEFAULT_TRANSFER_SETTINGS: TransferSettings = {
+  policy: DEFAULT_DESTINATION_POLICY,
+  templates: { number: 'PJSIP/{number}@trunk', extension: 'PJSIP/{ext}' },
+  ringSeconds: 25,
+};
+
+/** An in-call operation, the same whether a feature code or the API asked for it. */
+export type FeatureOp =
+  | { kind: 'hold' }
+  | { kind: 'resume' }
+  | { kind: 'hold-toggle' }
+  | { kind: 'voicemail' }
+  | { kind: 'hangup' }
+  | { kind: 'park' }
+  | { kind: 'blind-transfer'; request: TransferRequest | { keyed: string }; rules: ClientTransferRules };
+
+export interface FeatureRequest {
+  callId: CallId;
+  receptionistId: ReceptionistId;
+  trigger: FeatureTrigger;
+  op: FeatureOp;
+}
+
+export type FeatureRefusal =
+  | 'no-such-call'
+  | 'not-your-call'
+  | 'not-connected'
+  | 'transfer-in-progress'
+  | 'not-on-hold'
+  | 'no-voicemail'
+  | 'no-free-slot'
+  | 'invalid-destination'
+  | 'destination-not-allowed'
+  | 'no-such-contact'
+  | 'contact-unavailable'
+  | 'screening-required';
+
+export type FeatureResult =
+  | { ok: true; commands: Command[] }
+  | { ok: false; code: FeatureRefusal; message: string; voicemailOffered?: boolean; commands: Command[] };
 
 interface CallbackState {
   ticket: CallbackTicket;
@@ -111,6 +204,8 @@ export interface SwitchboardDeps {
   /** A fresh, globally unique offer id; it is also the channel id of the receptionist's leg. */
   newOfferId: (receptionistId: ReceptionistId) => OfferId;
   callbackPolicy?: CallbackPolicy;
+  transfers?: TransferSettings;
+  park?: ParkSettings;
 }
 
 /** A schedule that cannot be read (bad time zone) must not stop the queue: treat it as open. */
@@ -139,6 +234,8 @@ const timer = {
   callbackOffer: (callId: CallId) => `cboffer|${callId}`,
   callbackDue: (id: CallbackId) => `cbdue|${id}`,
   calleeRing: (callId: CallId) => `cbring|${callId}`,
+  transfer: (callId: CallId) => `xfer|${callId}`,
+  park: (callId: CallId) => `park|${callId}`,
 };
 
 /**
@@ -154,9 +251,18 @@ export class Switchboard {
   /** Outbound callback legs -> the callback entry's call id. */
   private readonly callees = new Map<string, CallId>();
   private readonly policy: CallbackPolicy;
+  /** Outbound legs of blind transfers -> the caller's call id. */
+  private readonly transferLegs = new Map<string, CallId>();
+  private readonly transfers: TransferSettings;
+  private transferSeq = 0;
+  private readonly parkSettings: ParkSettings;
+  /** Park slot -> the call parked in it. */
+  private readonly slots = new Map<string, CallId>();
 
   constructor(private readonly deps: SwitchboardDeps) {
     this.policy = deps.callbackPolicy ?? DEFAULT_CALLBACK_POLICY;
+    this.transfers = deps.transfers ?? DEFAULT_TRANSFER_SETTINGS;
+    this.parkSettings = deps.park ?? DEFAULT_PARK_SETTINGS;
   }
 
   // ---- roster ---------------------------------------------------------------------------
@@ -248,6 +354,12 @@ export class Switchboard {
         break;
       case 'reachability-changed':
         this.reachabilityChanged(event.receptionistId, event.reachable, now, out);
+        break;
+      case 'transfer-answered':
+        this.transferAnswered(event.channelId, now, out);
+        break;
+      case 'transfer-ended':
+        this.transferEnded(event.channelId, event.reason, now, out);
         break;
     }
     this.dispatch(now, out);
@@ -374,11 +486,18 @@ export class Switchboard {
         return;
       case 'offering':
         this.withdrawOffer(call.offer!.offerId, 'cancelled', now, out);
-        this.endCall(call, 'abandoned', 'caller', now, out);
+        // A caller who had been answered (back from a transfer or park) completes, not abandons.
+        this.endCall(call, call.answeredAt !== null ? 'completed' : 'abandoned', 'caller', now, out);
         return;
       case 'waiting':
-        this.endCall(call, 'abandoned', 'caller', now, out);
+        this.endCall(call, call.answeredAt !== null ? 'completed' : 'abandoned', 'caller', now, out);
         return;
+      case 'parked': {
+        const park = call.park!;
+        out.push({ type: 'log', entry: { kind: 'park-ended', callId, at: now, slot: park.slot, outcome: 'caller-left', receptionistId: null, next: 'ended' } });
+        this.endCall(call, 'completed', 'caller', now, out);
+        return;
+      }
       case 'overflow': {
         const outcome: CallOutcome = call.client.overflow.kind === 'voicemail' ? 'voicemail' : 'announcement';
         this.endCall(call, outcome, 'caller', now, out);
@@ -457,6 +576,23 @@ export class Switchboard {
         this.callbackAttemptFailed(call, cb, 'no-answer', now, out);
         return;
       }
+      case 'park': {
+        const call = this.calls.get(id);
+        if (!call || call.phase !== 'parked' || !call.park) return;
+        const park = call.park;
+        this.unpark(call);
+        const next = this.comeBack(call, park.byReceptionistId, now, out);
+        out.push({ type: 'log', entry: { kind: 'park-ended', callId: id, at: now, slot: park.slot, outcome: 'timeout', receptionistId: null, next } });
+        return;
+      }
+      case 'xfer': {
+        const call = this.calls.get(id);
+        const t = call?.transfer;
+        if (!call || !t || t.answered) return;
+        out.push({ type: 'hangup-transfer', callId: id, channelId: t.channelId });
+        this.transferFailed(call, t, 'no-answer', now, out);
+        return;
+      }
       case 'reach': {
         const r = this.receptionists.get(id);
         if (r && !r.reachable) {
@@ -474,6 +610,331 @@ export class Switchboard {
     r.reachable = reachable;
     if (reachable) out.push({ type: 'cancel-timer', key: timer.reachable(id) });
     out.push({ type: 'save-receptionist', receptionist: snapshotOf(r) });
+  }
+
+  // ---- in-call operations (feature codes and the API) ------------------------------------
+
+  /**
+   * One in-call operation asked by the receptionist on the call, from their phone or the API:
+   * the same rules either way. Every transfer attempt, made or refused, goes to the timeline
+   * with who asked for it.
+   */
+  feature(req: FeatureRequest, now: number): FeatureResult {
+    const out: Command[] = [];
+    const call = this.calls.get(req.callId);
+    if (!call || call.callback) return { ok: false, code: 'no-such-call', message: 'No live call with that id.', commands: out };
+    const mine = call.phase === 'connected' && call.receptionistId === req.receptionistId && call.offer?.receptionistId === req.receptionistId;
+    const refuse = (code: FeatureRefusal, message: string, extra: { voicemailOffered?: boolean } = {}): FeatureResult => {
+      this.logFeatureRefusal(call, req, code, now, out);
+      return { ok: false, code, message, ...extra, commands: out };
+    };
+    if (!mine) {
+      const theirs = call.receptionistId ?? call.offer?.receptionistId ?? null;
+      if (theirs !== null && theirs !== req.receptionistId) return refuse('not-your-call', 'This call is not connected to that receptionist.');
+      return refuse('not-connected', 'The call is not connected to a receptionist.');
+    }
+    if (call.transfer) return refuse('transfer-in-progress', 'The call is being transferred.');
+    const op = req.op.kind === 'hold-toggle' ? { kind: call.held ? ('resume' as const) : ('hold' as const) } : req.op;
+    switch (op.kind) {
+      case 'hold':
+        if (!call.held) {
+          call.held = true;
+          out.push({ type: 'hold-caller-aside', callId: call.id, mohClass: call.client.mohClass });
+          this.saveCall(call, out);
+        }
+        this.logFeature(call, req, 'hold', now, out);
+        break;
+      case 'resume':
+        if (!call.held) return refuse('not-on-hold', 'The caller is not on hold.');
+        call.held = false;
+        out.push({ type: 'resume-caller', callId: call.id });
+        this.saveCall(call, out);
+        this.logFeature(call, req, 'resume', now, out);
+        break;
+      case 'hangup':
+        this.logFeature(call, req, 'hangup', now, out);
+        out.push({ type: 'hangup-caller', callId: call.id });
+        out.push({ type: 'hangup-leg', callId: call.id, offerId: call.offer!.offerId });
+        this.endCall(call, 'completed', 'receptionist', now, out);
+        break;
+      case 'park': {
+        const slot = this.parkSettings.slots.find((s) => !this.slots.has(s));
+        if (!slot) return refuse('no-free-slot', 'Every park slot is taken.');
+        if (call.held) {
+          call.held = false;
+          out.push({ type: 'resume-caller', callId: call.id });
+        }
+        const offerId = call.offer!.offerId;
+        // The receptionist hears the slot, then their leg is hung up (announce-park does both).
+        this.offers.delete(offerId);
+        call.offer = null;
+        out.push({ type: 'announce-park', callId: call.id, offerId, slot });
+        const r = this.receptionists.get(req.receptionistId);
+        call.receptionistId = null;
+        if (r && r.presence.kind === 'on-call' && r.presence.callId === call.id) this.enterWrapUp(r, call.id, now, out);
+        call.phase = 'parked';
+        call.park = { slot, byReceptionistId: req.receptionistId, at: now };
+        this.slots.set(slot, call.id);
+        out.push({ type: 'hold-caller', callId: call.id, mohClass: call.client.mohClass });
+        call.onHold = true;
+        out.push({ type: 'start-timer', key: timer.park(call.id), ms: this.parkSettings.timeoutSeconds * 1000 });
+        out.push({ type: 'log', entry: { kind: 'parked', callId: call.id, at: now, slot, receptionistId: req.receptionistId, trigger: req.trigger } });
+        this.saveCall(call, out);
+        break;
+      }
+      case 'voicemail': {
+        const treatment = call.client.overflow;
+        if (treatment.kind !== 'voicemail') return refuse('no-voicemail', 'This client takes no voicemail.');
+        this.logFeature(call, req, 'voicemail', now, out);
+        this.releaseReceptionist(call, now, out);
+        call.held = false;
+        call.phase = 'overflow';
+        out.push({ type: 'unbridge-caller', callId: call.id });
+        out.push({ type: 'overflow', callId: call.id, treatment });
+        this.saveCall(call, out);
+        break;
+      }
+      case 'blind-transfer': {
+        const requested = requestForLog(op.request);
+        const decision = decideDestination(op.request, op.rules, this.transfers.policy);
+        const logTransfer = (result: 'dialing' | 'refused', destination: string | null, contactCode: string | null, code: string | null) =>
+          out.push({
+            type: 'log',
+            entry: { kind: 'transfer', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, mode: 'blind', requested, destination, contactCode, result, code },
+          });
+        if (!decision.ok) {
+          logTransfer('refused', null, null, decision.code);
+          return { ok: false, code: decision.code, message: decision.message, ...(decision.voicemailOffered ? { voicemailOffered: true } : {}), commands: out };
+        }
+        const destination = describeDestination(decision.destination);
+        let endpoint: string;
+        try {
+          endpoint = dialString(decision.destination, this.transfers.templates);
+        } catch {
+          logTransfer('refused', destination, decision.destination.contact?.code ?? null, 'invalid-destination');
+          return { ok: false, code: 'invalid-destination', message: 'That destination cannot be dialled.', commands: out };
+        }
+        logTransfer('dialing', destination, decision.destination.contact?.code ?? null, null);
+        this.startTransfer(call, req.receptionistId, destination, endpoint, now, out);
+        break;
+      }
+    }
+    this.dispatch(now, out);
+    return { ok: true, commands: out };
+  }
+
+  /** The call a receptionist's leg (offer channel) belongs to, while it is connected. */
+  connectedCallOfLeg(offerId: OfferId): { callId: CallId; receptionistId: ReceptionistId; clientId: string } | null {
+    const ref = this.offers.get(offerId);
+    const call = ref && this.calls.get(ref.callId);
+    if (!ref || !call || call.phase !== 'connected' || call.offer?.offerId !== offerId || call.callback) return null;
+    return { callId: call.id, receptionistId: ref.receptionistId, clientId: call.client.id };
+  }
+
+  private logFeature(call: LiveCall, req: FeatureRequest, action: 'hold' | 'resume' | 'voicemail' | 'hangup', now: number, out: Command[]): void {
+    out.push({ type: 'log', entry: { kind: 'feature', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, action, result: 'done', code: null } });
+  }
+
+  private logFeatureRefusal(call: LiveCall, req: FeatureRequest, code: FeatureRefusal, now: number, out: Command[]): void {
+    const op = req.op;
+    if (op.kind === 'blind-transfer') {
+      out.push({
+        type: 'log',
+        entry: {
+          kind: 'transfer',
+          callId: call.id,
+          at: now,
+          receptionistId: req.receptionistId,
+          trigger: req.trigger,
+          mode: 'blind',
+          requested: requestForLog(op.request),
+          destination: null,
+          contactCode: null,
+          result: 'refused',
+          code,
+        },
+      });
+      return;
+    }
+    const action = op.kind === 'hold-toggle' ? (call.held ? 'resume' : 'hold') : op.kind;
+    if (action === 'park') {
+      out.push({ type: 'log', entry: { kind: 'feature', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, action, result: 'refused', code } });
+      return;
+    }
+    out.push({ type: 'log', entry: { kind: 'feature', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, action, result: 'refused', code } });
+  }
+
+  /** The receptionist's part in the call is over (the call goes on without them): wrap-up. */
+  private releaseReceptionist(call: LiveCall, now: number, out: Command[]): ReceptionistId | null {
+    const receptionistId = call.receptionistId;
+    if (call.offer) {
+      out.push({ type: 'hangup-leg', callId: call.id, offerId: call.offer.offerId });
+      this.offers.delete(call.offer.offerId);
+    }
+    call.offer = null;
+    call.receptionistId = null;
+    const r = receptionistId ? this.receptionists.get(receptionistId) : undefined;
+    if (r && r.presence.kind === 'on-call' && r.presence.callId === call.id) this.enterWrapUp(r, call.id, now, out);
+    return receptionistId;
+  }
+
+  private startTransfer(call: LiveCall, receptionistId: ReceptionistId, destination: string, endpoint: string, now: number, out: Command[]): void {
+    if (call.held) {
+      call.held = false;
+      out.push({ type: 'resume-caller', callId: call.id });
+    }
+    this.releaseReceptionist(call, now, out);
+    const channelId = `sb-xfer-${call.id}-${(this.transferSeq++).toString(36)}`;
+    call.transfer = { channelId, destination, answered: false, fromReceptionistId: receptionistId };
+    this.transferLegs.set(channelId, call.id);
+    // The caller hears the client's music while the destination rings.
+    out.push({ type: 'hold-caller', callId: call.id, mohClass: call.client.mohClass });
+    call.onHold = true;
+    out.push({
+      type: 'dial-transfer',
+      callId: call.id,
+      channelId,
+      endpoint,
+      callerName: call.caller.name,
+      callerNumber: call.caller.number,
+      timeoutSeconds: this.transfers.ringSeconds,
+    });
+    out.push({ type: 'start-timer', key: timer.transfer(call.id), ms: (this.transfers.ringSeconds + 5) * 1000 });
+    this.saveCall(call, out);
+  }
+
+  private transferAnswered(channelId: string, now: number, out: Command[]): void {
+    const callId = this.transferLegs.get(channelId);
+    const call = callId ? this.calls.get(callId) : undefined;
+    const t = call?.transfer;
+    if (!call || !t || t.channelId !== channelId || t.answered) {
+      out.push({ type: 'hangup-transfer', callId: callId ?? '', channelId }); // nobody is there for them
+      return;
+    }
+    t.answered = true;
+    call.onHold = false;
+    out.push({ type: 'cancel-timer', key: timer.transfer(call.id) });
+    out.push({ type: 'connect-transfer', callId: call.id, channelId });
+    out.push({ type: 'log', entry: { kind: 'transfer-ended', callId: call.id, at: now, destination: t.destination, outcome: 'answered', next: 'connected' } });
+    this.saveCall(call, out);
+  }
+
+  private transferEnded(channelId: string, reason: LegEndReason, now: number, out: Command[]): void {
+    const callId = this.transferLegs.get(channelId);
+    if (!callId) return;
+    this.transferLegs.delete(channelId);
+    const call = this.calls.get(callId);
+    const t = call?.transfer;
+    if (!call || !t || t.channelId !== channelId) return;
+    if (t.answered) {
+      // The destination hung up after talking with the caller: the call is over.
+      call.transfer = null;
+      out.push({ type: 'hangup-caller', callId });
+      this.endCall(call, 'completed', 'system', now, out);
+      return;
+    }
+    out.push({ type: 'cancel-timer', key: timer.transfer(callId) });
+    this.transferFailed(call, t, reason === 'hangup' ? 'failed' : reason, now, out);
+  }
+
+  /**
+   * The destination did not answer (busy, no answer, unreachable): the caller is never dropped.
+   * Back to the receptionist who transferred them if they are still free, else to the front of
+   * the line.
+   */
+  private transferFailed(call: LiveCall, t: TransferState, outcome: 'busy' | 'no-answer' | 'unreachable' | 'failed', now: number, out: Command[]): void {
+    this.transferLegs.delete(t.channelId);
+    call.transfer = null;
+    const free = this.isFreeFor(call, t.fromReceptionistId);
+    out.push({
+      type: 'log',
+      entry: { kind: 'transfer-ended', callId: call.id, at: now, destination: t.destination, outcome, next: free ? 'back-to-receptionist' : 'queue' },
+    });
+    this.comeBack(call, t.fromReceptionistId, now, out);
+  }
+
+  /** Still free for this call: available, or wrapping up after it (and not about to pause). */
+  private isFreeFor(call: LiveCall, receptionistId: ReceptionistId): boolean {
+    const r = this.receptionists.get(receptionistId);
+    return (
+      !!r &&
+      r.reachable &&
+      (r.presence.kind === 'available' || (r.presence.kind === 'wrap-up' && r.presence.callId === call.id)) &&
+      !r.pending
+    );
+  }
+
+  /**
+   * A caller who had been answered comes back (failed transfer, park timeout): to the receptionist
+   * who had them if still free, else to the front of the line; never dropped.
+   */
+  private comeBack(call: LiveCall, receptionistId: ReceptionistId, now: number, out: Command[]): 'back-to-receptionist' | 'queue' {
+    call.phase = 'waiting';
+    call.returning = true;
+    const r = this.receptionists.get(receptionistId);
+    if (r && this.isFreeFor(call, receptionistId)) {
+      if (r.presence.kind === 'wrap-up') {
+        out.push({ type: 'cancel-timer', key: timer.wrapUp(r.profile.id) });
+        this.setPresenceTo(r, { kind: 'available' }, now, out); // idle since their last call ended
+      }
+      this.offer(call, r, now, out);
+      return 'back-to-receptionist';
+    }
+    if (!this.anyoneLoggedIn()) {
+      this.overflow(call, 'nobody-logged-in', now, out);
+      return 'queue';
+    }
+    this.enqueue(call, now, out);
+    return 'queue';
+  }
+
+  private unpark(call: LiveCall, out?: Command[]): void {
+    if (!call.park) return;
+    if (this.slots.get(call.park.slot) === call.id) this.slots.delete(call.park.slot);
+    out?.push({ type: 'cancel-timer', key: timer.park(call.id) });
+    call.park = null;
+  }
+
+  /**
+   * A receptionist takes a parked call back: their phone is rung for it (ringing, answer, bridge as
+   * any offer). Two retrieves of one slot: the serial executor runs them one after the other, the
+   * first empties the slot, the second finds nothing (exactly one winner).
+   */
+  retrieveParked(slot: string, receptionistId: ReceptionistId, now: number): RetrieveResult {
+    const callId = this.slots.get(slot);
+    const call = callId ? this.calls.get(callId) : undefined;
+    if (!call || call.phase !== 'parked' || !call.park) return { ok: false, code: 'no-such-parked-call', message: 'No call is parked in that slot.' };
+    const r = this.receptionists.get(receptionistId);
+    if (!r) return { ok: false, code: 'no-such-receptionist', message: 'No receptionist with that id.' };
+    const free = r.reachable && !r.pending && (r.presence.kind === 'available' || r.presence.kind === 'wrap-up');
+    if (!free) return { ok: false, code: 'receptionist-busy', message: 'That receptionist is not free to take a call.' };
+    const out: Command[] = [];
+    this.unpark(call, out);
+    out.push({ type: 'log', entry: { kind: 'park-ended', callId: call.id, at: now, slot, outcome: 'retrieved', receptionistId, next: 'receptionist' } });
+    call.phase = 'waiting';
+    call.returning = true;
+    if (r.presence.kind === 'wrap-up') {
+      out.push({ type: 'cancel-timer', key: timer.wrapUp(r.profile.id) });
+      this.setPresenceTo(r, { kind: 'available' }, now, out);
+    }
+    this.offer(call, r, now, out);
+    this.dispatch(now, out);
+    return { ok: true, callId: call.id, commands: out };
+  }
+
+  /** Parked calls, by slot. */
+  parked(): Array<{ slot: string; callId: CallId; clientId: string; parkedBy: ReceptionistId; since: number; callerName: string; callerNumber: string }> {
+    const list = [];
+    for (const [slot, callId] of this.slots) {
+      const call = this.calls.get(callId);
+      if (!call?.park) continue;
+      list.push({ slot, callId, clientId: call.client.id, parkedBy: call.park.byReceptionistId, since: call.park.at, callerName: call.caller.name, callerNumber: call.caller.number });
+    }
+    return list.sort((a, b) => a.slot.localeCompare(b.slot));
+  }
+
+  private queueEntry(call: LiveCall): { callId: CallId; priorityTier: number; enqueuedAt: number } {
+    return { callId: call.id, priorityTier: call.returning ? FRONT_TIER : call.client.priorityTier, enqueuedAt: call.enqueuedAt };
   }
 
   // ---- callbacks ------------------------------------------------------------------------
@@ -741,7 +1202,7 @@ export class Switchboard {
   private enqueue(call: LiveCall, now: number, out: Command[]): void {
     call.phase = 'waiting';
     call.offer = null;
-    this.queue.add({ callId: call.id, priorityTier: call.client.priorityTier, enqueuedAt: call.enqueuedAt });
+    this.queue.add(this.queueEntry(call));
     this.dispatch(now, out);
     if (call.phase === 'waiting' && call.callback) return; // nobody to play music to
     if (call.phase === 'waiting') {
@@ -838,7 +1299,7 @@ export class Switchboard {
     if (call && call.offer?.offerId === offerId) {
       call.offer = null;
       call.phase = 'waiting';
-      this.queue.add({ callId: call.id, priorityTier: call.client.priorityTier, enqueuedAt: call.enqueuedAt });
+      this.queue.add(this.queueEntry(call));
     }
     const r = this.receptionists.get(ref.receptionistId);
     if (r && r.presence.kind === 'ringing' && r.presence.offerId === offerId) {
@@ -881,6 +1342,12 @@ export class Switchboard {
     if (call.callback) {
       out.push({ type: 'cancel-timer', key: timer.calleeRing(call.id) });
       if (call.callback.calleeChannelId) this.callees.delete(call.callback.calleeChannelId);
+    }
+    if (call.park) this.unpark(call, out);
+    if (call.transfer) {
+      out.push({ type: 'cancel-timer', key: timer.transfer(call.id) });
+      out.push({ type: 'hangup-transfer', callId: call.id, channelId: call.transfer.channelId });
+      this.transferLegs.delete(call.transfer.channelId);
     }
     const waitMs = (call.answeredAt ?? now) - call.arrivedAt;
     out.push({ type: 'log', entry: { kind: 'ended', callId: call.id, at: now, outcome, waitMs, endedBy } });
@@ -1012,8 +1479,18 @@ export class Switchboard {
         onHold: s.onHold,
         callbackOffered: s.callbackOffered ?? false,
         callback: null,
+        held: s.heldByReceptionist ?? false,
+        transfer: null,
       };
       this.calls.set(call.id, call);
+      if (call.phase === 'connected' && s.transfer?.answered) {
+        // Transferred: bridged with its destination, no receptionist on it any more.
+        call.transfer = { ...s.transfer };
+        call.offer = null;
+        call.receptionistId = null;
+        this.transferLegs.set(s.transfer.channelId, call.id);
+        continue;
+      }
       if (call.phase === 'connected' && call.offer && call.receptionistId) {
         const r = this.receptionists.get(call.receptionistId);
         this.offers.set(call.offer.offerId, { callId: call.id, receptionistId: call.receptionistId, idleSinceBefore: r?.idleSince ?? now });
@@ -1114,6 +1591,9 @@ export class Switchboard {
       receptionistId: call.receptionistId,
       answeredAt: call.answeredAt,
       onHold: call.onHold,
+      ...(call.held ? { heldByReceptionist: true } : {}),
+      ...(call.transfer ? { transfer: { ...call.transfer } } : {}),
+      ...(call.park ? { park: { ...call.park } } : {}),
       callbackOffered: call.callbackOffered,
       ...(call.callback ? { callbackId: call.callback.ticket.id } : {}),
     };

@@ -6,6 +6,7 @@ import { ApiError } from './errors';
 import { adminRoutes, type AdminRoutesDeps } from './admin-routes';
 import { callRoutes, type CallRoutesDeps } from './call-routes';
 import { callbackRoutes, type CallbackRoutesDeps } from './callback-routes';
+import { featureRoutes } from './feature-routes';
 import { healthRoutes, type HealthCheck } from './health-routes';
 import { analyticsRoutes, type AnalyticsRoutesDeps } from './analytics-routes';
 import { jobRoutes, type JobRoutesDeps } from './job-routes';
@@ -82,6 +83,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   }
   app.register(healthRoutes(deps.health));
   app.register(callRoutes(deps), { prefix: '/api' });
+  app.register(featureRoutes(deps), { prefix: '/api' });
   if (deps.callbacks) app.register(callbackRoutes({ callbacks: deps.callbacks }), { prefix: '/api' });
   if (deps.messaging) app.register(messageRoutes({ messaging: deps.messaging }), { prefix: '/api' });
   if (deps.jobs) app.register(jobRoutes({ jobs: deps.jobs }), { prefix: '/api' });

@@ -44,6 +44,9 @@ export interface CallControl {
   removeFromBridge(bridgeId: string, channelId: string): Promise<void>;
   startBridgeMoh(bridgeId: string, mohClass: string): Promise<void>;
   stopBridgeMoh(bridgeId: string): Promise<void>;
+  /** Music on hold on one channel (a caller held by the receptionist, out of the bridge). */
+  startChannelMoh(channelId: string, mohClass: string): Promise<void>;
+  stopChannelMoh(channelId: string): Promise<void>;
   play(channelId: string, media: string[], playbackId: string): Promise<void>;
   record(channelId: string, name: string, opts: { maxSeconds: number }): Promise<void>;
   channels(): Promise<PbxChannel[]>;

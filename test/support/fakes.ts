@@ -1,3 +1,4 @@
+import type { ClientTransferRules } from '../../src/domain/destinations';
 import type { CallSnapshot, TimelineEntry } from '../../src/domain/messages';
 import type { ClientProfile, ReceptionistProfile } from '../../src/domain/model';
 import type { ReceptionistSnapshot } from '../../src/domain/receptionist';
@@ -24,6 +25,10 @@ export class MemoryDirectory implements Directory {
   }
   async receptionist(id: string) {
     return this.people.get(id) ?? null;
+  }
+  rules = new Map<string, ClientTransferRules>();
+  async transferRules(clientId: string): Promise<ClientTransferRules> {
+    return this.rules.get(clientId) ?? { contacts: [], allow: [] };
   }
 }
 
@@ -118,6 +123,12 @@ export class RecordingPbx implements CallControl {
   }
   async stopBridgeMoh(id: string) {
     this.log('stopBridgeMoh', id);
+  }
+  async startChannelMoh(id: string, cls: string) {
+    this.log('startChannelMoh', id, cls);
+  }
+  async stopChannelMoh(id: string) {
+    this.log('stopChannelMoh', id);
   }
   async play(id: string, media: string[], playbackId: string) {
     this.log('play', id, media, playbackId);

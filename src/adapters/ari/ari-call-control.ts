@@ -110,6 +110,14 @@ export class AriCallControl implements CallControl {
     return this.call(async () => void (await this.ari.request('DELETE', `/bridges/${encodeURIComponent(bridgeId)}/moh`)));
   }
 
+  startChannelMoh(channelId: string, mohClass: string): Promise<void> {
+    return this.call(async () => void (await this.ari.request('POST', `/channels/${encodeURIComponent(channelId)}/moh`, { mohClass })));
+  }
+
+  stopChannelMoh(channelId: string): Promise<void> {
+    return this.call(async () => void (await this.ari.request('DELETE', `/channels/${encodeURIComponent(channelId)}/moh`)));
+  }
+
   play(channelId: string, media: string[], playbackId: string): Promise<void> {
     return this.call(
       async () =>

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { AllowRule, ClientContact, ClientTransferRules, ContactAvailability } from '../../domain/destinations';
 import type { ClientProfile, ReceptionistProfile } from '../../domain/model';
 import type { ClientRecord, Directory, DirectoryAdmin } from '../../ports/directory';
 import { normaliseNumber } from './numbers';
@@ -164,6 +165,49 @@ export class PostgresDirectory implements Directory, DirectoryAdmin {
   async receptionist(id: string): Promise<ReceptionistProfile | null> {
     const { rows } = await this.pool.query(`${RECEPTIONISTS_SQL} WHERE r.id = $1`, [id]);
     return rows[0] ? toReceptionist(rows[0]) : null;
+  }
+
+  /** Read on each transfer (not on the routing path): always current, never cached. */
+  async transferRules(clientId: string): Promise<ClientTransferRules> {
+    const [contacts, allow] = await Promise.all([
+      this.pool.query(
+        `SELECT code, name, number, extension, always_screen, availability, note FROM client_contacts WHERE client_id = $1 ORDER BY code`,
+        [clientId],
+      ),
+      this.pool.query(`SELECT pattern, exact, international, premium FROM client_transfer_allow WHERE client_id = $1 ORDER BY pattern`, [clientId]),
+    ]);
+    return {
+      contacts: contacts.rows.map(
+        (r): ClientContact => ({
+          code: r.code,
+          name: r.name,
+          number: r.number,
+          extension: r.extension,
+          alwaysScreen: r.always_screen,
+          availability: r.availability as ContactAvailability,
+          note: r.note,
+        }),
+      ),
+      allow: allow.rows.map((r): AllowRule => ({ pattern: r.pattern, exact: r.exact, international: r.international, premium: r.premium })),
+    };
+  }
+
+  async upsertContact(clientId: string, c: ClientContact): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO client_contacts (client_id, code, name, number, extension, always_screen, availability, note)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (client_id, code) DO UPDATE SET name = $3, number = $4, extension = $5, always_screen = $6, availability = $7,
+         note = $8, updated_at = now()`,
+      [clientId, c.code, c.name, c.number, c.extension, c.alwaysScreen, c.availability, c.note],
+    );
+  }
+
+  async upsertAllowRule(clientId: string, r: AllowRule): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO client_transfer_allow (client_id, pattern, exact, international, premium) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (client_id, pattern) DO UPDATE SET exact = $3, international = $4, premium = $5`,
+      [clientId, r.pattern, r.exact, r.international, r.premium],
+    );
   }
 
   async listClients(): Promise<ClientRecord[]> {

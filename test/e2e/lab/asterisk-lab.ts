@@ -330,6 +330,12 @@ export async function startAsteriskLab(env: { url: string; user: string; passwor
         await unlessGone(ari('DELETE', `/channels/${encodeURIComponent(leg.id)}`));
       }
     },
+    async phoneSendDtmf(phone: string, digits: string) {
+      // Digits played on the phone-side Local half reach Switchboard's half as the phone's own.
+      const leg = legsOf(phone).find((l) => l.status === 'up');
+      if (!leg) throw new Error(`phone ${phone} has no answered call`);
+      await ari('POST', `/channels/${encodeURIComponent(leg.id)}/dtmf`, { dtmf: digits, duration: 100, between: 100 });
+    },
     async phoneAnswer(phone: string) {
       const leg = legsOf(phone).find((l) => l.status === 'ringing');
       if (!leg) throw new Error(`phone ${phone} is not ringing`);

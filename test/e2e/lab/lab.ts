@@ -71,6 +71,8 @@ export interface Lab {
   phone(phone: string): Promise<PhoneView>;
   /** Hang up the phone's current call (the receptionist puts the handset down). */
   phoneHangup(phone: string): Promise<void>;
+  /** Digits keyed on the phone during its answered call (RFC 4733, as a desk phone sends them). */
+  phoneSendDtmf(phone: string, digits: string): Promise<void>;
   /** Pick up a ringing phone now (for phones set to 'no-answer'); used by race tests. */
   phoneAnswer(phone: string): Promise<void>;
   placeCall(opts: PlaceCallOptions): Promise<LabCall>;

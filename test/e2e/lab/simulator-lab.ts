@@ -37,6 +37,9 @@ export async function startSimulatorLab(opts: { app?: string; amiQueues?: Record
     async phoneAnswer(phone: string) {
       sim.phoneAnswer(phone);
     },
+    async phoneSendDtmf(phone: string, digits: string) {
+      sim.phoneSendDtmf(phone, digits);
+    },
     async placeCall(o: PlaceCallOptions): Promise<LabCall> {
       const { channelId } = sim.placeCall(o);
       placed.push(channelId);

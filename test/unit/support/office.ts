@@ -1,7 +1,7 @@
 import type { CallSnapshot, Command, LegEndReason, PresenceRequest, SwitchboardEvent, TimelineEntry } from '../../../src/domain/messages';
 import type { CallerId, ClientProfile, ReceptionistProfile } from '../../../src/domain/model';
 import type { ReceptionistSnapshot } from '../../../src/domain/receptionist';
-import { Switchboard } from '../../../src/domain/switchboard';
+import { Switchboard, type FeatureRequest, type FeatureResult, type SwitchboardDeps } from '../../../src/domain/switchboard';
 import { FakeClock, TimerWheel } from './timer-wheel';
 
 /**
@@ -69,9 +69,10 @@ export class Office {
   /** The last saved snapshot of each receptionist, to check what an originate was aimed at. */
   private readonly lastSaved = new Map<string, ReceptionistSnapshot>();
 
-  constructor(start = 0) {
+  constructor(start = 0, deps: Partial<SwitchboardDeps> = {}) {
     this.clock = new FakeClock(start);
     this.sb = new Switchboard({
+      ...deps,
       newOfferId: (rid) => {
         const n = (this.offerSeq.get(rid) ?? 0) + 1;
         this.offerSeq.set(rid, n);
@@ -142,6 +143,23 @@ export class Office {
 
   callerHangsUp(callId: string): Command[] {
     return this.handle({ type: 'caller-left', callId });
+  }
+
+  /** The receptionist asks for an in-call operation (a feature code or the API). */
+  feature(req: FeatureRequest): FeatureResult {
+    const result = this.sb.feature(req, this.now);
+    this.record(`feature ${req.op.kind} ${req.callId}`, result.commands);
+    this.last = result.commands;
+    return result;
+  }
+
+  retrieve(slot: string, receptionistId: string) {
+    const result = this.sb.retrieveParked(slot, receptionistId, this.now);
+    if (result.ok) {
+      this.record(`retrieve ${slot} ${receptionistId}`, result.commands);
+      this.last = result.commands;
+    }
+    return result;
   }
 
   overflowFinishes(callId: string, recording: string | null): Command[] {
@@ -275,6 +293,10 @@ function describe(e: SwitchboardEvent): string {
       return `timer ${e.key}`;
     case 'reachability-changed':
       return `${e.type} ${e.receptionistId} ${e.reachable}`;
+    case 'transfer-answered':
+      return `${e.type} ${e.channelId}`;
+    case 'transfer-ended':
+      return `${e.type} ${e.channelId} ${e.reason}`;
   }
 }
 
