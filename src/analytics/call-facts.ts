@@ -106,6 +106,9 @@ export function callFactsFromTimeline(timeline: readonly AnalyticsTimelineEntry[
         break;
       }
       case 'answered':
+        // A caller answered again (back from a failed transfer or from park) keeps the first
+        // answer: speed of answer and the handling receptionist are the first one's.
+        if (facts.answeredAt !== null) break;
         facts.answeredAt = e.at;
         facts.receptionistId = e.receptionistId;
         facts.waitMs = e.waitMs;
@@ -118,6 +121,30 @@ export function callFactsFromTimeline(timeline: readonly AnalyticsTimelineEntry[
       case 'voicemail-recorded':
         facts.voicemails += 1;
         break;
+      // What the call server writes for feature codes (src/domain/messages.ts) ...
+      case 'feature':
+        if (e.result !== 'done') break;
+        if (e.action === 'hold') heldSince ??= e.at;
+        if (e.action === 'resume' && heldSince !== null) {
+          facts.holdMs += e.at - heldSince;
+          heldSince = null;
+        }
+        break;
+      case 'transfer':
+        // A blind transfer releases the receptionist as it starts dialling.
+        if (e.result === 'dialing' && e.mode === 'blind') {
+          facts.transfers += 1;
+          facts.transferredAt ??= e.at;
+        }
+        break;
+      case 'consult':
+        // An announced transfer counts once the receptionist completes it.
+        if (e.result === 'done' && e.step === 'completed') {
+          facts.transfers += 1;
+          facts.transferredAt ??= e.at;
+        }
+        break;
+      // ... and the kinds proposed before those existed (fixtures, imported timelines).
       case 'held':
         heldSince ??= e.at;
         break;
