@@ -1,8 +1,10 @@
 /**
- * npm run bench [-- --json] [-- --quick] [-- --only calls,erlang,analytics,messages]
+ * npm run bench [-- --json] [-- --quick] [-- --only calls,features,erlang,analytics,messages]
  *
  * Sections (all by default; `--only` or BENCH_SECTIONS=analytics,messages picks some):
- * calls (routing, dispatch, memory against the simulator), erlang (ASA against Erlang C),
+ * calls (routing, dispatch, memory against the simulator), features (receptionist feature code:
+ * last digit in -> the PBX request that carries it out, 300 calls in progress; BENCH_FEATURE_RATE
+ * codes/s, 100 by default), erlang (ASA against Erlang C),
  * analytics (roll-up of 1,000,000 calls; BENCH_ANALYTICS_CALLS to change, 100,000 with --quick),
  * messages (voicemail -> message -> signed loopback webhook jobs per second).
  *
@@ -10,15 +12,10 @@
  * (as in production); the simulator runs here and timestamps, on one clock, the moment it emits
  * an event and the moment an originate request reaches it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import pg from 'pg';
-import { Redis } from 'ioredis';
-import pino from 'pino';
-import { startAsteriskSimulator, type AsteriskSimulator } from '../src/simulator';
-import { createPostgres, migrate } from '../src/adapters/postgres';
+import type { AsteriskSimulator } from '../src/simulator';
+import { cpuMs, startBenchRig } from './bench/rig';
+import { prepareFeatureCodeBench, summarise } from './bench/features';
 import { measureAsaAgainstErlangC } from './bench/erlang-c';
 import { measureAnalyticsRollup } from './bench/analytics';
 import { measureMessageJobsPerSecond } from './bench/message-jobs';
@@ -26,7 +23,7 @@ import { measureMessageJobsPerSecond } from './bench/message-jobs';
 const args = new Set(process.argv.slice(2));
 const asJson = args.has('--json');
 const quick = args.has('--quick');
-const SECTIONS = ['calls', 'erlang', 'analytics', 'messages'] as const;
+const SECTIONS = ['calls', 'features', 'erlang', 'analytics', 'messages'] as const;
 const onlyArg = process.argv.slice(2).find((a, i, all) => a.startsWith('--only=') || all[i - 1] === '--only');
 const onlyText = onlyArg?.replace(/^--only=/, '') ?? process.env.BENCH_SECTIONS ?? '';
 const only = new Set(onlyText.split(',').map((x) => x.trim()).filter(Boolean));
@@ -45,20 +42,6 @@ function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function cpuMs(pid: number | 'self'): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
 }
 
 function rssMb(pid: number): number {
@@ -90,61 +73,9 @@ function attachProbe(sim: AsteriskSimulator): Probe {
 }
 
 async function callPathBench(results: Record<string, unknown>): Promise<void> {
-  const tag = randomBytes(3).toString('hex');
-  const schema = `bench_${tag}`;
-  const prefix = `sbbench:${tag}:`;
-  const sim = await startAsteriskSimulator({ port: 0, stasisApp: 'switchboard', bridgeDestroyDelayMs: 50 });
-  const probe = attachProbe(sim);
-  const logger = pino({ level: 'silent' });
-
-  await migrate({ databaseUrl: DATABASE_URL, schema });
-  const store = await createPostgres({ databaseUrl: DATABASE_URL, schema, logger });
-  await store.directoryAdmin.upsertClient({
-    id: 'bench',
-    name: 'Bench Client',
-    greeting: 'Hello',
-    mohClass: 'default',
-    holdPrompt: null,
-    announcePosition: false,
-    priorityTier: 0,
-    maxWaitSeconds: 0,
-    overflow: { kind: 'announcement', media: 'sound:goodbye' },
-    numbers: [DID],
-  });
-  const phones: string[] = [];
-  for (let i = 1; i <= RECEPTIONISTS; i++) {
-    const id = `b${i}`;
-    phones.push(id);
-    sim.setPhone(id, { kind: 'answer', afterMs: 5 });
-    await store.directoryAdmin.upsertReceptionist({ id, name: id, endpoint: `PJSIP/${id}`, groupId: 'bench', wrapUpSeconds: 0, ringTimeoutSeconds: 15, maxMissedOffers: 99 });
-  }
-  await store.close();
-
-  const httpPort = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      ASTERISK_ARI_URL: sim.url,
-      ASTERISK_ARI_USER: 'asterisk',
-      ASTERISK_ARI_PASSWORD: 'asterisk',
-      DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      HTTP_PORT: String(httpPort),
-      FASTAGI_PORT: '0',
-      LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, {
-      method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json().catch(() => null)) as any };
-  };
+  let probe!: Probe;
+  const rig = await startBenchRig({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, did: DID, receptionists: RECEPTIONISTS, onSimulator: (s) => (probe = attachProbe(s)) });
+  const { sim, child, httpPort, phones, api, settle } = rig;
   /** Switchboard's own routing-latency histogram (arrival trigger): cumulative count per bucket. */
   const routingBuckets = async (): Promise<Map<number, number>> => {
     const page = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -162,22 +93,7 @@ async function callPathBench(results: Record<string, unknown>): Promise<void> {
     for (const le of bounds) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= 0.99 * total) return le;
     return null;
   };
-  /** Waits until the PBX has been quiet (no event, no request) for half a second. */
-  const settle = async () => {
-    for (let i = 0; i < 100; i++) {
-      const before = sim.stats();
-      await sleep(500);
-      const after = sim.stats();
-      if (JSON.stringify(before) === JSON.stringify(after)) return;
-    }
-  };
   try {
-    for (let i = 0; i < 200; i++) {
-      const ok = await api('GET', '/health/ready').then((r) => r.status === 200, () => false);
-      if (ok) break;
-      await sleep(100);
-    }
-    for (const id of phones) await api('PUT', `/api/receptionists/${id}/presence`, { state: 'available' });
     say(`Switchboard pid ${child.pid} ready; ${RECEPTIONISTS} receptionists logged in`);
     results.rss_mb_idle = +rssMb(child.pid!).toFixed(1);
 
@@ -297,23 +213,54 @@ async function callPathBench(results: Record<string, unknown>): Promise<void> {
     results[quick ? 'rss_mb_2k' : 'rss_mb_10k'] = +rss.toFixed(1);
     say(`resident memory with ${target} concurrent calls: ${rss.toFixed(1)} MiB`);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await sim.close();
-    const pool = new pg.Pool({ connectionString: DATABASE_URL });
-    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await pool.end();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await rig.close();
   }
 
+}
+
+/** Receptionist feature codes: `*0` (hold, then resume) keyed on phones with 300 calls in progress. */
+async function featureCodeBench(results: Record<string, unknown>): Promise<void> {
+  const rig = await startBenchRig({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, did: DID, receptionists: RECEPTIONISTS });
+  try {
+    say(`features: Switchboard pid ${rig.child.pid} ready; ${RECEPTIONISTS} receptionists logged in`);
+    const bench = await prepareFeatureCodeBench(rig, { did: DID, calls: RECEPTIONISTS, log: say });
+    results.feature_calls_in_progress = bench.connected;
+    const rate = Number(process.env.BENCH_FEATURE_RATE ?? 100);
+    // Warm-up, discarded: two codes per receptionist (one hold, one resume) on a fresh process.
+    const main = await bench.run({ ratePerS: rate, warmupCodes: 2 * bench.connected, codes: quick ? 600 : 2000 });
+    const s = summarise(main);
+    results.feature_p50_ms = s.p50;
+    results.feature_p99_ms = s.p99;
+    results.feature_samples = s.n;
+    results.feature_missed = main.missed;
+    results.feature_codes_per_s = rate;
+    results.feature_detail = { hold: s.hold, resume: s.resume, requests: main.requests };
+    results.cpu_share_at_feature_rate = { switchboard: main.cpu.switchboard, simulator_and_bench: main.cpu.simulatorAndBench };
+    say(`features at ${rate} codes/s, ${bench.connected} calls in progress: p50 ${s.p50} ms, p99 ${s.p99} ms (${s.n} codes, ${main.missed} without a request; hold p99 ${s.hold.p99}, resume p99 ${s.resume.p99})`);
+    say(`CPU share during codes (1.0 = one core): ${JSON.stringify(results.cpu_share_at_feature_rate)}`);
+    if (process.env.BENCH_VERBOSE) say(`feature samples over 5 ms: ${[...main.samples.hold, ...main.samples.resume].filter((v) => v > 5).map((v) => v.toFixed(1)).join(' ')}`);
+    const byRate: Record<string, number> = { [String(rate)]: s.p99 };
+    if (!quick) {
+      for (const other of [50, 200].filter((r) => r !== rate)) {
+        const r = summarise(await bench.run({ ratePerS: other, warmupCodes: 0, codes: other * 10 }));
+        byRate[String(other)] = r.p99;
+        say(`  ${other} codes/s: feature p99 ${r.p99} ms (${r.n} codes)`);
+      }
+    }
+    results.feature_p99_ms_by_rate = byRate;
+    await rig.settle();
+    results.feature_state_mismatches = bench.stateMismatches();
+    if (results.feature_state_mismatches) say(`features: ${results.feature_state_mismatches} calls not in the state their codes should leave them in`);
+    bench.close();
+  } finally {
+    await rig.close();
+  }
 }
 
 async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
   if (want('calls')) await callPathBench(results);
+  if (want('features')) await featureCodeBench(results);
 
   // --- the queue against Erlang C: a simulated day through the real Switchboard class -------
   if (want('erlang')) {
@@ -346,6 +293,8 @@ async function main(): Promise<void> {
       ['routing_p99_ms', results.routing_p99_ms, '<= 5'],
       ['dispatch_p99_ms', results.dispatch_p99_ms, '<= 5'],
       ['calls_per_s', results.calls_per_s, '>= 200'],
+      ['feature_p50_ms', results.feature_p50_ms, ''],
+      ['feature_p99_ms', results.feature_p99_ms, '<= 5'],
       ...Object.entries((results.asa_ratio_erlang_c ?? {}) as Record<string, number>).map(([k, v]) => [`asa_ratio_erlang_c[${k}]`, v, '1.00 +/- 0.05'] as [string, unknown, string]),
       [quick ? 'rss_mb_2k' : 'rss_mb_10k', results[quick ? 'rss_mb_2k' : 'rss_mb_10k'], '< 1024'],
       ['analytics_1m_s', results.analytics_1m_s, '< 30'],

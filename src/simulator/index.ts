@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { bridgeJson, type PhoneBehaviour, type SimChannel } from './model';
 import { SimulatedPbx, type OriginateParams } from './pbx';
-import { AriServer } from './server';
+import { AriServer, type RequestListener } from './server';
 import { startAmiServer, type AmiServerOptions, type SimulatedAmi } from './ami-server';
 
 export type { PhoneBehaviour } from './model';
+export type { RequestListener } from './server';
 export type { AmiServerOptions, SimQueueMember, SimulatedAmi } from './ami-server';
 
 export interface SimulatorOptions {
@@ -61,12 +62,21 @@ export interface AsteriskSimulator {
   phoneHangup(name: string): void;
   phoneAnswer(name: string): void;
   phoneSendDtmf(name: string, digits: string): void;
+  /** The idle phone dials a number or feature code, routed as dialplan/receptionists.conf does. */
+  phoneDials(name: string, exten: string): { channelId: string };
   channel(id: string): ChannelView | undefined;
   channels(): ChannelView[];
   bridges(): ReturnType<typeof bridgeJson>[];
   dropWebSockets(): void;
   onEvent(listener: (event: Record<string, unknown>) => void): () => void;
   onOriginate(listener: (req: OriginateParams & { channelId: string }, atNs: bigint) => void): () => void;
+  /**
+   * Every HTTP request the simulator receives (ARI and /sim): method, path as sent without the
+   * query string (e.g. `/ari/channels/pbx1-1.2/moh`), and process.hrtime.bigint() when it arrived
+   * (headers parsed, before the body and the route). The same clock as `onOriginate`; for the
+   * bench and tests. Returns the unsubscribe function.
+   */
+  onRequest(listener: RequestListener): () => void;
   stats(): { originates: number; events: number; channels: number; bridges: number };
   /** The AMI server, when started with the `ami` option. */
   readonly ami: SimulatedAmi | null;
@@ -135,6 +145,7 @@ export async function startAsteriskSimulator(opts: SimulatorOptions = {}): Promi
       const leg = legs(name).find((c) => c.state === 'Ringing');
       if (leg) pbx.phoneAnswers(leg);
     },
+    phoneDials: (name, exten) => ({ channelId: pbx.phoneDials(name, exten).id }),
     phoneSendDtmf: (name, digits) => {
       const leg = legs(name).find((c) => c.state === 'Up');
       if (leg) pbx.sendDtmf(leg.id, digits);
@@ -148,6 +159,7 @@ export async function startAsteriskSimulator(opts: SimulatorOptions = {}): Promi
     dropWebSockets: () => server.dropWebSockets(),
     onEvent: (l) => pbx.onEvent(l),
     onOriginate: (l) => pbx.onOriginate(l),
+    onRequest: (l) => server.onRequestReceived(l),
     stats: () => ({ ...pbx.stats, channels: pbx.liveChannels().length, bridges: pbx.bridges.size }),
     ami,
     close: async () => {

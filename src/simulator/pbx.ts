@@ -211,6 +211,38 @@ export class SimulatedPbx {
     return c;
   }
 
+  /**
+   * An idle desk phone dials `exten`, as `[receptionists]` in dialplan/receptionists.conf routes it:
+   * the feature codes enter Stasis with their `feature,...` arguments (the channel is named after
+   * the phone, as chan_pjsip names it); anything else hears ss-noservice and is hung up.
+   */
+  phoneDials(phone: string, exten: string): SimChannel {
+    const n = this.nextSeq();
+    const id = `${this.opts.systemName}-${Math.floor(Date.now() / 1000)}.${n}`;
+    const app = this.opts.stasisApp;
+    const args = receptionistsContext(exten);
+    const c = this.newChannel(id, phone, {
+      state: 'Ring',
+      caller: { name: phone, number: phone },
+      dialplan: { context: 'receptionists', exten, priority: 1, app_name: args ? 'Stasis' : 'Playback', app_data: args ? `${app},${args.join(',')}` : 'ss-noservice' },
+    });
+    if (!args) {
+      this.later(c, 50, () => this.hangup(c, {}, 16));
+      return c;
+    }
+    if (!this.connectedApps.has(app)) {
+      // STASISSTATUS=FAILED: [sb-feature-unavailable] plays its prompt and hangs up.
+      c.fellBack = true;
+      c.dialplan = { context: 'sb-feature-unavailable', exten: 's', priority: 1, app_name: 'Playback', app_data: 'sb-switchboard-unavailable' };
+      this.later(c, 50, () => this.hangup(c, {}, 16));
+      return c;
+    }
+    c.stasisApp = app;
+    c.appArgs = args;
+    this.emitChannel(c, 'StasisStart', { args: c.appArgs });
+    return c;
+  }
+
   originate(p: OriginateParams): SimChannel {
     const atNs = process.hrtime.bigint();
     if (!p.endpoint) throw new SimError(400, 'Endpoint must be specified');
@@ -700,4 +732,20 @@ export function parseCallerId(text: string): { name: string; number: string } {
   const m = /^\s*(?:"([^"]*)"|([^<]*?))\s*<([^>]*)>\s*$/.exec(text);
   if (m) return { name: (m[1] ?? m[2] ?? '').trim(), number: m[3].trim() };
   return { name: '', number: text.trim() };
+}
+
+/** dialplan/receptionists.conf's idle-phone codes: the Stasis arguments a dialled code leads to. */
+function receptionistsContext(exten: string): string[] | null {
+  const fixed: Record<string, string[]> = {
+    '*11': ['feature', 'login'],
+    '*12': ['feature', 'logout'],
+    '*14': ['feature', 'unpause'],
+    '*15': ['feature', 'next'],
+  };
+  if (fixed[exten]) return fixed[exten]!;
+  const pause = /^\*13([0-9]{0,2})$/.exec(exten);
+  if (pause) return ['feature', 'pause', pause[1]!];
+  const slot = /^7(0[1-9]|1[0-9]|20)$/.exec(exten);
+  if (slot) return ['feature', 'retrieve', exten];
+  return null;
 }

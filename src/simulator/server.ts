@@ -9,6 +9,7 @@ import { silentWav } from './wav';
 
 type Params = Record<string, string>;
 type Handler = (m: RegExpMatchArray, p: Params, body: Record<string, unknown>) => unknown;
+export type RequestListener = (method: string, path: string, atNs: bigint) => void;
 
 const DOCS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ari-api-docs');
 const NO_CONTENT = Symbol('no-content');
@@ -19,6 +20,7 @@ export class AriServer {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Map<string, WebSocket>();
   private readonly routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [];
+  private readonly requestListeners = new Set<RequestListener>();
   private baseUrl = '';
 
   constructor(
@@ -47,6 +49,16 @@ export class AriServer {
     this.wss.close();
     this.http.closeAllConnections();
     await new Promise((resolve) => this.http.close(resolve));
+  }
+
+  /**
+   * Every HTTP request (ARI and /sim), as it arrives: method, path as sent without the query
+   * string, and process.hrtime.bigint() when its headers were parsed (before the body is read or
+   * the route runs). For the bench and tests; a listener that throws is ignored.
+   */
+  onRequestReceived(listener: RequestListener): () => void {
+    this.requestListeners.add(listener);
+    return () => this.requestListeners.delete(listener);
   }
 
   dropWebSockets(): void {
@@ -97,6 +109,17 @@ export class AriServer {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.requestListeners.size > 0) {
+      const atNs = process.hrtime.bigint();
+      const path = (req.url ?? '/').split('?')[0];
+      for (const l of this.requestListeners) {
+        try {
+          l(req.method ?? '', path, atNs);
+        } catch {
+          // a bench or test hook never breaks the PBX
+        }
+      }
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (status: number, body: unknown) => {
       if (body === NO_CONTENT) {
