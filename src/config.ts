@@ -84,6 +84,12 @@ export const ConfigSchema = Type.Object({
   FEATURE_CODE_DISCONNECT: Type.String({ default: '**', pattern: FEATURE_CODE }),
   FEATURE_CODE_HOLD: Type.String({ default: '*0', pattern: FEATURE_CODE }),
   FEATURE_CODE_VOICEMAIL: Type.String({ default: '*9', pattern: FEATURE_CODE }),
+  /** While consulting a contact (announced transfer): back to the caller, complete, three-way (Asterisk's atxfer defaults). */
+  FEATURE_CODE_TRANSFER_ABORT: Type.String({ default: '*1', pattern: FEATURE_CODE }),
+  FEATURE_CODE_TRANSFER_COMPLETE: Type.String({ default: '*2', pattern: FEATURE_CODE }),
+  FEATURE_CODE_TRANSFER_THREEWAY: Type.String({ default: '*3', pattern: FEATURE_CODE }),
+  /** How long a consulted contact rings before the receptionist is back with the caller. */
+  ANNOUNCED_TRANSFER_RING_SECONDS: Type.Integer({ default: 20, minimum: 5, maximum: 120 }),
   FEATURE_CODE_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 500, maximum: 10000 }),
   /** What the receptionist alone hears for an invalid or refused code. */
   FEATURE_ERROR_MEDIA: Type.String({ default: 'sound:beeperr', pattern: '^(sound|recording|tone):[A-Za-z0-9_/.,*+-]{1,128}$' }),
@@ -119,6 +125,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = converted as Config;
   const codes = checkFeatureCodes(featureCodeSettings(config).codes);
   if (!codes.ok) throw new ConfigError(`invalid configuration: ${codes.message}`);
+  // Read apart from the call's codes (only while consulting), so only checked among themselves.
+  const consultCodes = checkFeatureCodes(featureCodeSettings(config).consultCodes ?? {});
+  if (!consultCodes.ok) throw new ConfigError(`invalid configuration: ${consultCodes.message}`);
   if (parkSettings(config).slots.length === 0) throw new ConfigError('invalid configuration: PARK_SLOTS is an empty or reversed range');
   try {
     new RegExp(config.TRANSFER_EXTENSION_PATTERN);
@@ -138,6 +147,11 @@ export function featureCodeSettings(config: Config): FeatureCodeSettings {
       disconnect: config.FEATURE_CODE_DISCONNECT,
       holdToggle: config.FEATURE_CODE_HOLD,
       voicemail: config.FEATURE_CODE_VOICEMAIL,
+    },
+    consultCodes: {
+      abort: config.FEATURE_CODE_TRANSFER_ABORT,
+      complete: config.FEATURE_CODE_TRANSFER_COMPLETE,
+      threeWay: config.FEATURE_CODE_TRANSFER_THREEWAY,
     },
     interDigitTimeoutMs: config.FEATURE_CODE_TIMEOUT_MS,
     maxTargetDigits: 20,
@@ -166,6 +180,7 @@ export function transferSettings(config: Config): TransferSettings {
     },
     templates: { number: config.TRANSFER_DIAL_TEMPLATE, extension: config.TRANSFER_EXTENSION_DIAL_TEMPLATE },
     ringSeconds: config.TRANSFER_RING_SECONDS,
+    announcedRingSeconds: config.ANNOUNCED_TRANSFER_RING_SECONDS,
   };
 }
 

@@ -4,10 +4,19 @@ import type { CallControl } from '../ports/call-control';
 import { PbxError } from '../ports/call-control';
 import { callBridgeId } from './channel-ids';
 
+/** The consultation bridge of an announced transfer: the receptionist and the contact, apart from the caller. */
+export const CONSULT_BRIDGE_PREFIX = 'sb-consult-';
+
+export function consultBridgeId(callId: string): string {
+  return CONSULT_BRIDGE_PREFIX + callId;
+}
+
 interface MediaState {
   answered: boolean;
   bridged: boolean;
   moh: boolean;
+  /** A consultation bridge exists for this call (announced transfer). */
+  consult?: boolean;
   /** Steps for one call run in order; different calls never wait on each other. */
   chain: Promise<void>;
   playbackSeq: number;
@@ -50,6 +59,64 @@ export class CallMedia {
       }
     }
     if (state?.bridged) void this.quietly(callId, 'destroy bridge', () => this.pbx.destroyBridge(callBridgeId(callId)));
+    if (state?.consult) void this.quietly(callId, 'destroy consultation bridge', () => this.pbx.destroyBridge(consultBridgeId(callId)));
+  }
+
+  // ---- announced transfer: the receptionist consults a contact apart from the caller -------
+
+  /** The receptionist's leg leaves the caller's bridge for the consultation bridge; the caller hears the client's music. */
+  consultStart(callId: string, offerId: string, mohClass: string): void {
+    this.step(callId, 'consult start', async (s) => {
+      await this.ensureBridged(callId, s);
+      await this.pbx.createBridge(consultBridgeId(callId)).catch((err) => {
+        if (!(err instanceof PbxError && err.status === 409)) throw err;
+      });
+      s.consult = true;
+      await this.pbx.removeFromBridge(callBridgeId(callId), offerId).catch((err) => this.logFailure(callId, 'consult leave', err));
+      await this.pbx.addToBridge(consultBridgeId(callId), [offerId]);
+      if (!s.moh) {
+        await this.pbx.startBridgeMoh(callBridgeId(callId), mohClass);
+        s.moh = true;
+      }
+    });
+  }
+
+  /** The contact answered: into the consultation bridge with the receptionist. */
+  consultConnect(callId: string, channelId: string): void {
+    this.step(callId, 'consult connect', async () => {
+      await this.pbx.addToBridge(consultBridgeId(callId), [channelId]);
+    });
+  }
+
+  /** The consultation is over without a transfer: the receptionist is back with the caller (also after a restart). */
+  consultReturn(callId: string, offerId: string): void {
+    this.step(callId, 'consult return', async (s) => {
+      await this.rejoinCaller(callId, s, [offerId]);
+    });
+  }
+
+  /** Completed: the contact joins the caller (the receptionist's leg is hung up apart). */
+  consultComplete(callId: string, channelId: string): void {
+    this.step(callId, 'consult complete', async (s) => {
+      await this.rejoinCaller(callId, s, [channelId]);
+    });
+  }
+
+  /** Three-way: the receptionist and the contact both join the caller. */
+  consultThreeWay(callId: string, offerId: string, channelId: string): void {
+    this.step(callId, 'consult three-way', async (s) => {
+      await this.rejoinCaller(callId, s, [offerId, channelId]);
+    });
+  }
+
+  private async rejoinCaller(callId: string, s: MediaState, channelIds: string[]): Promise<void> {
+    // After a restart the music's state is unknown: stopping none is fine.
+    s.moh = false;
+    await this.pbx.stopBridgeMoh(callBridgeId(callId)).catch(() => undefined);
+    for (const id of channelIds) await this.pbx.removeFromBridge(consultBridgeId(callId), id).catch(() => undefined);
+    await this.pbx.addToBridge(callBridgeId(callId), channelIds);
+    s.consult = false;
+    await this.pbx.destroyBridge(consultBridgeId(callId)).catch(() => undefined);
   }
 
   ring(callId: string): void {

@@ -34,6 +34,8 @@ import { CallbackFlow, type CallbackSettings } from './callback-flow';
 import { FeatureFlow } from './feature-flow';
 import { callBridgeId, callIdOfBridge, cleanCallerText, cleanDid, newOfferChannelId } from './channel-ids';
 import { reconcile, type KeptCallback } from './reconcile';
+import { endpointOfChannelName, PHONE_CODE_DONE_MEDIA, PHONE_CODE_REFUSED_MEDIA, phoneCodeRequest } from './phone-codes';
+import { parseStasisArgs } from '../dialplan-check/stasis-forms';
 import { legEndReason, readStasisEvent, type StasisFact } from './stasis';
 
 /** A receptionist as the API shows them: their state, and why their phone cannot be rung. */
@@ -77,7 +79,11 @@ export type ApiFeatureOp =
   | { kind: 'voicemail' }
   | { kind: 'hangup' }
   | { kind: 'park' }
-  | { kind: 'blind-transfer'; to: TransferRequest };
+  | { kind: 'blind-transfer'; to: TransferRequest }
+  | { kind: 'announced-transfer'; to: TransferRequest }
+  | { kind: 'transfer-complete' }
+  | { kind: 'transfer-cancel' }
+  | { kind: 'transfer-three-way' };
 
 export type ApiFeatureResult = { ok: true } | { ok: false; code: FeatureRefusal; message: string; voicemailOffered?: boolean };
 
@@ -140,6 +146,7 @@ export class CallService {
           serial: (work) => void this.serial(work),
           action: (offerId, action) => this.phoneFeature(offerId, action),
           invalid: (offerId, reason) => this.invalidCode(offerId, reason),
+          context: (offerId) => (this.switchboard.isConsulting(offerId) ? 'consult' : 'call'),
         })
       : null;
   }
@@ -154,10 +161,10 @@ export class CallService {
   async callFeature(callId: string, receptionistId: string, op: ApiFeatureOp): Promise<ApiFeatureResult> {
     if (!this.deps.features) return { ok: false, code: 'no-such-call', message: 'Feature operations are not enabled.' };
     let domainOp: FeatureOp;
-    if (op.kind === 'blind-transfer') {
+    if (op.kind === 'blind-transfer' || op.kind === 'announced-transfer') {
       const client = this.switchboard.clientOf(callId);
       if (!client) return { ok: false, code: 'no-such-call', message: 'No live call with that id.' };
-      domainOp = { kind: 'blind-transfer', request: op.to, rules: await this.transferRules(client.id, callId) };
+      domainOp = { kind: op.kind, request: op.to, rules: await this.transferRules(client.id, callId) };
     } else domainOp = op;
     return this.serial(() => {
       const result = this.switchboard.feature({ callId, receptionistId, trigger: 'api', op: domainOp }, this.deps.clock.now());
@@ -193,20 +200,26 @@ export class CallService {
     if (!leg) return;
     let op: FeatureOp;
     switch (action.kind) {
-      case 'blind-transfer': {
+      case 'blind-transfer':
+      case 'attended-transfer': {
+        const kind = action.kind === 'blind-transfer' ? ('blind-transfer' as const) : ('announced-transfer' as const);
         void this.transferRules(leg.clientId, leg.callId).then((rules) =>
-          this.serial(() => this.runPhoneFeature(offerId, leg, { kind: 'blind-transfer', request: { keyed: action.target }, rules })),
+          this.serial(() => this.runPhoneFeature(offerId, leg, { kind, request: { keyed: action.target }, rules })),
         );
         return;
       }
+      case 'transfer-abort':
+        op = { kind: 'transfer-cancel' };
+        break;
+      case 'transfer-complete':
+        op = { kind: 'transfer-complete' };
+        break;
+      case 'transfer-three-way':
+        op = { kind: 'transfer-three-way' };
+        break;
       case 'park':
         op = { kind: 'park' };
         break;
-      case 'attended-transfer':
-        // Not available yet: the receptionist hears the error tone, the call goes on.
-        this.callLogger(leg.callId).info({ code: action.kind }, 'feature code not available');
-        this.errorTone(offerId);
-        return;
       case 'disconnect':
         op = { kind: 'hangup' };
         break;
@@ -381,6 +394,8 @@ export class CallService {
   private async onFact(fact: StasisFact): Promise<void> {
     switch (fact.kind) {
       case 'caller-entered':
+        // An idle desk phone's feature code is never a caller: it never joins the queue.
+        if (fact.args[0] === 'feature') return this.phoneCode(fact.channel, fact.args);
         await this.callerEntered(fact.channel, fact.args);
         return;
       case 'offer-answered':
@@ -461,6 +476,34 @@ export class CallService {
         this.deps.logger.error('another Switchboard took over the Stasis app; this instance no longer gets events');
         return;
     }
+  }
+
+  /**
+   * A feature code dialled from an idle desk phone (dialplan/receptionists.conf): the phone is
+   * known by its channel name; the receptionist's state changes as through the API; the phone
+   * hears a beep (done) or an error tone (unknown phone, bad code, not possible now) and is hung up.
+   */
+  private phoneCode(channel: PbxChannel, args: string[]): void {
+    const entry = parseStasisArgs(args);
+    const endpoint = endpointOfChannelName(channel.name);
+    const receptionistId = endpoint ? this.switchboard.receptionistsAt(endpoint)[0] : undefined;
+    let ok = false;
+    if (entry.kind === 'feature' && receptionistId) {
+      const code = phoneCodeRequest(entry);
+      const now = this.deps.clock.now();
+      const result = code.kind === 'presence' ? this.switchboard.setPresence(receptionistId, code.request, now) : this.switchboard.retrieveParked(code.slot, receptionistId, now);
+      ok = result.ok;
+      if (result.ok) this.apply(result.commands);
+    }
+    this.deps.logger.info({ channel: channel.name, args, receptionistId: receptionistId ?? null, ok }, 'feature code from an idle phone');
+    const { pbx } = this.deps;
+    void (async () => {
+      await pbx.answer(channel.id);
+      await pbx.play(channel.id, [ok ? PHONE_CODE_DONE_MEDIA : PHONE_CODE_REFUSED_MEDIA], `sb-code-${channel.id}`);
+      // Long enough for the tone; the phone may hang up first.
+      await new Promise((r) => setTimeout(r, 800).unref());
+      await pbx.hangup(channel.id);
+    })().catch((err) => this.deps.logger.debug({ err: (err as Error).message, channel: channel.name }, 'feature-code channel already gone'));
   }
 
   private async callerEntered(channel: { id: string; callerName: string; callerNumber: string; createdAt: number }, args: string[], arrivedAt?: number): Promise<void> {
@@ -597,6 +640,24 @@ export class CallService {
           break;
         case 'hangup-transfer':
           this.hangupQuietly(c.channelId);
+          break;
+        case 'consult-start':
+          this.media.consultStart(c.callId, c.offerId, c.mohClass);
+          break;
+        case 'consult-connect':
+          this.media.consultConnect(c.callId, c.channelId);
+          break;
+        case 'consult-return':
+          this.media.consultReturn(c.callId, c.offerId);
+          break;
+        case 'consult-complete':
+          this.media.consultComplete(c.callId, c.channelId);
+          break;
+        case 'consult-three-way':
+          this.media.consultThreeWay(c.callId, c.offerId, c.channelId);
+          break;
+        case 'notify-receptionist':
+          this.errorTone(c.offerId);
           break;
       }
     }
@@ -899,6 +960,7 @@ export class CallService {
       for (const p of profiles) if (p.endpoint === ep.resource) this.handle({ type: 'reachability-changed', receptionistId: p.id, reachable: false });
     }
     for (const { callId, offerId } of plan.connectNow) this.media.connect(callId, offerId);
+    for (const { callId, offerId } of plan.consultReturn) this.media.consultReturn(callId, offerId);
     for (const callId of plan.overflowAgain) {
       const client = calls.find((c) => c.snapshot.id === callId)?.client ?? deps.defaultClient;
       this.startOverflow(callId, client.overflow);

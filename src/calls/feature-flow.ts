@@ -6,6 +6,7 @@ import {
   type FeatureAction,
   type FeatureCodeSettings,
   type InvalidReason,
+  type ReaderContext,
   type ReaderState,
 } from '../domain/feature-codes';
 import type { Timers } from '../ports/clock';
@@ -20,6 +21,8 @@ export interface FeatureFlowDeps {
   action: (offerId: string, action: FeatureAction) => void;
   /** An invalid code: the receptionist hears the error tone. */
   invalid: (offerId: string, reason: InvalidReason) => void;
+  /** Which codes apply to this leg now: `consult` while it consults a contact (announced transfer). */
+  context?: (offerId: string) => ReaderContext;
 }
 
 const timerKey = (offerId: string) => `fcode|${offerId}`;
@@ -37,7 +40,7 @@ export class FeatureFlow {
 
   digit(offerId: string, digit: string): void {
     const { settings, now } = this.deps;
-    const step = readDigit(this.readers.get(offerId) ?? newReader(), digit, now(), settings);
+    const step = readDigit(this.readers.get(offerId) ?? newReader(), digit, now(), settings, this.deps.context?.(offerId) ?? 'call');
     this.settle(offerId, step.state, step.outcome);
   }
 

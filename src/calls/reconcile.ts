@@ -3,6 +3,7 @@ import type { CallSnapshot, TimelineEntry } from '../domain/messages';
 import type { ReceptionistSnapshot } from '../domain/receptionist';
 import type { PbxBridge, PbxChannel } from '../ports/call-control';
 import { callIdOfBridge, inboundDidFromAppData, isOfferChannel, receptionistOfOffer } from './channel-ids';
+import { CONSULT_BRIDGE_PREFIX } from './call-media';
 
 export interface ReconcileInput {
   app: string;
@@ -47,6 +48,8 @@ export interface ReconcilePlan {
   receptionists: ReceptionistSnapshot[];
   /** Answered offers that were never bridged: bridge them now. */
   connectNow: Array<{ callId: string; offerId: string }>;
+  /** Announced transfers being consulted when we lost track: the consultation ends, the receptionist is back with the caller. */
+  consultReturn: Array<{ callId: string; offerId: string }>;
   /** Calls that were in overflow (voicemail/announcement) when we lost track: start it again. */
   overflowAgain: string[];
   /** Callers in our Stasis app we have no record of (state store lost): treat as arrivals. */
@@ -71,6 +74,7 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
     calls: [],
     receptionists: input.receptionists,
     connectNow: [],
+    consultReturn: [],
     overflowAgain: [],
     unknownCallers: [],
     callbacks: [],
@@ -97,6 +101,38 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
         endedBy: 'caller',
       });
       if (leg) plan.hangupChannels.push(leg.id);
+      continue;
+    }
+    if (call.phase === 'connected' && call.transfer?.mode === 'announced') {
+      // An announced transfer being consulted (its ring timer and reader were lost). Kept simple
+      // and safe: a three-way call with all three legs up goes on as it is; otherwise, with the
+      // receptionist's leg up, the contact's leg is hung up and the receptionist is back with the
+      // caller; without it, the caller waits in line again. Never dropped.
+      const t = call.transfer;
+      const xfer = channels.get(t.channelId);
+      const legUp = leg?.state === 'Up';
+      const xferUp = xfer?.state === 'Up';
+      if (leg && legUp && t.threeWay && t.answered && xferUp) {
+        keptOffers.add(leg.id);
+        plan.calls.push(call);
+        continue;
+      }
+      if (!legUp && t.threeWay && t.answered && xferUp) {
+        // The receptionist left the three-way call: the caller and the contact stay connected.
+        if (leg) plan.hangupChannels.push(leg.id);
+        const { channelId, destination, fromReceptionistId } = t;
+        plan.calls.push({ ...call, offer: null, receptionistId: null, transfer: { channelId, destination, answered: true, fromReceptionistId } });
+        continue;
+      }
+      if (xfer) plan.hangupChannels.push(xfer.id);
+      if (leg && legUp) {
+        keptOffers.add(leg.id);
+        plan.consultReturn.push({ callId: call.id, offerId: leg.id });
+        plan.calls.push({ ...call, transfer: undefined, heldByReceptionist: undefined, onHold: false });
+        continue;
+      }
+      if (leg) plan.hangupChannels.push(leg.id);
+      plan.calls.push({ ...call, phase: 'waiting', offer: null, receptionistId: null, transfer: undefined, heldByReceptionist: undefined, onHold: false });
       continue;
     }
     if (call.phase === 'connected' && call.transfer) {
@@ -148,6 +184,11 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
   for (const ch of input.channels) {
     if (knownCalls.has(ch.id) || isOfferChannel(ch.id)) continue;
     if (ch.appName !== 'Stasis') continue;
+    // A feature code from an idle phone whose beep-and-hangup was lost with the old process.
+    if (ch.appData.split(',')[0] === input.app && ch.appData.split(',')[1] === 'feature') {
+      plan.hangupChannels.push(ch.id);
+      continue;
+    }
     const did = inboundDidFromAppData(ch.appData, input.app);
     if (did === undefined) continue;
     const bridge = bridgeOf.get(ch.id);
@@ -184,7 +225,13 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
     const stray = isOfferChannel(ch.id) ? !keptOffers.has(ch.id) : parseCallbackChannelId(ch.id) !== null && !keptCallees.has(ch.id);
     if (stray && !plan.hangupChannels.includes(ch.id)) plan.hangupChannels.push(ch.id);
   }
+  const keptThreeWay = new Set(plan.calls.filter((c) => c.transfer?.mode === 'announced').map((c) => c.id));
   for (const b of input.bridges) {
+    // A consultation bridge survives nothing: every consultation ends at a restart (a three-way call is in the caller's bridge).
+    if (b.id.startsWith(CONSULT_BRIDGE_PREFIX) && !keptThreeWay.has(b.id.slice(CONSULT_BRIDGE_PREFIX.length))) {
+      plan.destroyBridges.push(b.id);
+      continue;
+    }
     const callId = callIdOfBridge(b.id);
     if (callId !== undefined && !knownCalls.has(callId)) plan.destroyBridges.push(b.id);
     else if (callId !== undefined && !plan.calls.some((c) => c.id === callId) && !plan.callbacks.some((k) => k.callId === callId)) plan.destroyBridges.push(b.id);

@@ -35,6 +35,29 @@ export type SwitchboardEvent =
 /** Who asked for an in-call operation: a feature code on the receptionist's phone, or the API. */
 export type FeatureTrigger = 'phone' | 'api';
 
+/**
+ * A step of an announced (screened) transfer after it started (the start is the `transfer` entry
+ * with `mode: 'announced'`): the contact answered, the receptionist completed, cancelled or made
+ * it three-way, the contact declined (hung up while consulted), did not answer, was busy or
+ * unreachable, or someone left.
+ */
+export type ConsultStep =
+  | 'answered'
+  | 'completed'
+  | 'cancelled'
+  | 'three-way'
+  | 'declined'
+  | 'no-answer'
+  | 'busy'
+  | 'unreachable'
+  | 'failed'
+  | 'caller-left'
+  | 'receptionist-left'
+  | 'contact-left';
+
+/** What caused a consultation step: the receptionist (phone or API), the contact, the caller, the receptionist's hang-up, or a timer/the PBX. */
+export type ConsultTrigger = FeatureTrigger | 'contact' | 'caller' | 'receptionist-hangup' | 'system';
+
 /** Facts about callbacks (Switchboard.handleCallback). */
 export type CallbackEvent =
   /** A waiting caller accepted the callback offer and chose a number. */
@@ -78,7 +101,7 @@ export type TimelineEntry =
       at: number;
       receptionistId: ReceptionistId;
       trigger: FeatureTrigger;
-      mode: 'blind';
+      mode: 'blind' | 'announced';
       /** What was asked, printable and bounded (e.g. `number:+15035550123`, `keyed:12`). */
       requested: string;
       /** The checked destination (E.164 or `ext NNN`), null when refused before one was known. */
@@ -95,6 +118,20 @@ export type TimelineEntry =
       destination: string;
       outcome: 'answered' | 'busy' | 'no-answer' | 'unreachable' | 'failed';
       next: 'connected' | 'back-to-receptionist' | 'queue';
+    }
+  /** One step of an announced transfer (done, or refused with `code`). */
+  | {
+      kind: 'consult';
+      callId: CallId;
+      at: number;
+      receptionistId: ReceptionistId;
+      trigger: ConsultTrigger;
+      step: ConsultStep;
+      result: 'done' | 'refused';
+      /** The checked destination being consulted; null when there was none. */
+      destination: string | null;
+      contactCode: string | null;
+      code: string | null;
     }
   /** Parked by a receptionist in a slot (`#72` or the API). */
   | { kind: 'parked'; callId: CallId; at: number; slot: string; receptionistId: ReceptionistId; trigger: FeatureTrigger }
@@ -161,8 +198,20 @@ export interface CallSnapshot {
   onHold: boolean;
   /** The receptionist put the caller on hold (`*0` or the API): music on the caller, their leg stays. */
   heldByReceptionist?: boolean;
-  /** A blind transfer's outbound leg (ringing, or answered and bridged with the caller). */
-  transfer?: { channelId: string; destination: string; answered: boolean; fromReceptionistId: ReceptionistId };
+  /**
+   * A transfer's outbound leg: a blind one (ringing, or answered and bridged with the caller), or
+   * an announced one being consulted (`mode: 'announced'`; `threeWay` once all three share the
+   * caller's bridge). A completed announced transfer is stored as an answered blind one.
+   */
+  transfer?: {
+    channelId: string;
+    destination: string;
+    answered: boolean;
+    fromReceptionistId: ReceptionistId;
+    mode?: 'announced';
+    threeWay?: boolean;
+    contactCode?: string | null;
+  };
   /** The slot a parked call waits in. */
   park?: { slot: string; byReceptionistId: ReceptionistId; at: number };
   /** The callback offer was made to this caller (it is made once). */
@@ -214,6 +263,18 @@ export type Command =
   /** The outbound leg of a blind transfer; `endpoint` is a dial string built from checked values only. */
   | { type: 'dial-transfer'; callId: CallId; channelId: string; endpoint: string; callerName: string; callerNumber: string; timeoutSeconds: number }
   | { type: 'connect-transfer'; callId: CallId; channelId: string }
+  /** Announced transfer: the receptionist's leg leaves the caller's bridge for a consultation bridge; the caller hears the client's music. */
+  | { type: 'consult-start'; callId: CallId; offerId: OfferId; mohClass: string }
+  /** The consulted contact answered: into the consultation bridge with the receptionist. */
+  | { type: 'consult-connect'; callId: CallId; channelId: string }
+  /** The consultation is over without a transfer: the receptionist is back in the caller's bridge, the music stops. */
+  | { type: 'consult-return'; callId: CallId; offerId: OfferId }
+  /** Completed: the contact joins the caller's bridge, the music stops (the receptionist's leg is hung up apart). */
+  | { type: 'consult-complete'; callId: CallId; channelId: string }
+  /** Three-way: receptionist and contact both join the caller's bridge. */
+  | { type: 'consult-three-way'; callId: CallId; offerId: OfferId; channelId: string }
+  /** A short notice on the receptionist's leg only (the consulted contact was busy or did not answer). */
+  | { type: 'notify-receptionist'; callId: CallId; offerId: OfferId }
   /** The parking receptionist's leg leaves the bridge, hears the slot number, and is hung up. */
   | { type: 'announce-park'; callId: CallId; offerId: OfferId; slot: string }
   | { type: 'hangup-transfer'; callId: CallId; channelId: string }

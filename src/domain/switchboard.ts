@@ -24,6 +24,8 @@ import {
 } from './destinations';
 import type {
   CallbackEvent,
+  ConsultStep,
+  ConsultTrigger,
   FeatureTrigger,
   CallOutcome,
   CallPhase,
@@ -101,6 +103,11 @@ interface TransferState {
   destination: string;
   answered: boolean;
   fromReceptionistId: ReceptionistId;
+  /** An announced transfer being consulted (the receptionist is still on the call). */
+  mode?: 'announced';
+  /** Announced, and all three share the caller's bridge. */
+  threeWay?: boolean;
+  contactCode?: string | null;
 }
 
 /** Ahead of every priority tier: a caller whose transfer failed goes to the front of the line. */
@@ -112,12 +119,17 @@ export interface TransferSettings {
   templates: DialTemplates;
   /** How long the destination rings before the caller comes back. */
   ringSeconds: number;
+  /** How long a consulted contact (announced transfer) rings before the receptionist is back with the caller; default 20. */
+  announcedRingSeconds?: number;
 }
+
+export const DEFAULT_ANNOUNCED_RING_SECONDS = 20;
 
 export const DEFAULT_TRANSFER_SETTINGS: TransferSettings = {
   policy: DEFAULT_DESTINATION_POLICY,
   templates: { number: 'PJSIP/{number}@trunk', extension: 'PJSIP/{ext}' },
   ringSeconds: 25,
+  announcedRingSeconds: DEFAULT_ANNOUNCED_RING_SECONDS,
 };
 
 /** An in-call operation, the same whether a feature code or the API asked for it. */
@@ -128,7 +140,15 @@ export type FeatureOp =
   | { kind: 'voicemail' }
   | { kind: 'hangup' }
   | { kind: 'park' }
-  | { kind: 'blind-transfer'; request: TransferRequest | { keyed: string }; rules: ClientTransferRules };
+  | { kind: 'blind-transfer'; request: TransferRequest | { keyed: string }; rules: ClientTransferRules }
+  /** Announced (screened): the receptionist consults the contact first; the caller hears music. */
+  | { kind: 'announced-transfer'; request: TransferRequest | { keyed: string }; rules: ClientTransferRules }
+  /** While consulting: the caller and the contact are bridged, the receptionist is released. */
+  | { kind: 'transfer-complete' }
+  /** While consulting: the contact's leg ends, the receptionist is back with the caller. */
+  | { kind: 'transfer-cancel' }
+  /** While consulting: all three in the caller's bridge. */
+  | { kind: 'transfer-three-way' };
 
 export interface FeatureRequest {
   callId: CallId;
@@ -149,7 +169,11 @@ export type FeatureRefusal =
   | 'destination-not-allowed'
   | 'no-such-contact'
   | 'contact-unavailable'
-  | 'screening-required';
+  | 'screening-required'
+  /** Complete, cancel or three-way with no announced transfer being consulted. */
+  | 'no-transfer-in-progress'
+  /** Complete or three-way while the contact has not answered yet. */
+  | 'contact-not-answered';
 
 export type FeatureResult =
   | { ok: true; commands: Command[] }
@@ -466,6 +490,10 @@ export class Switchboard {
       this.callbackReceptionistLeft(call, call.callback, now, out);
       return;
     }
+    if (call.phase === 'connected' && call.transfer?.mode === 'announced') {
+      this.receptionistLeftConsult(call, call.transfer, now, out);
+      return;
+    }
     if (call.phase === 'connected') {
       // The receptionist put the phone down: the caller's leg ends too.
       out.push({ type: 'hangup-caller', callId: call.id });
@@ -481,6 +509,8 @@ export class Switchboard {
     if (!call) return;
     switch (call.phase) {
       case 'connected':
+        // Consulting: the contact's leg ends with the call (endCall), the receptionist goes to wrap-up.
+        if (call.transfer?.mode === 'announced') this.logConsult(call, call.transfer, 'caller-left', 'caller', now, out);
         if (call.offer) out.push({ type: 'hangup-leg', callId, offerId: call.offer.offerId });
         this.endCall(call, 'completed', 'caller', now, out);
         return;
@@ -590,7 +620,8 @@ export class Switchboard {
         const t = call?.transfer;
         if (!call || !t || t.answered) return;
         out.push({ type: 'hangup-transfer', callId: id, channelId: t.channelId });
-        this.transferFailed(call, t, 'no-answer', now, out);
+        if (t.mode === 'announced') this.consultLegEnded(call, t, 'no-answer', now, out);
+        else this.transferFailed(call, t, 'no-answer', now, out);
         return;
       }
       case 'reach': {
@@ -632,6 +663,17 @@ export class Switchboard {
       const theirs = call.receptionistId ?? call.offer?.receptionistId ?? null;
       if (theirs !== null && theirs !== req.receptionistId) return refuse('not-your-call', 'This call is not connected to that receptionist.');
       return refuse('not-connected', 'The call is not connected to a receptionist.');
+    }
+    const consultOp = req.op.kind === 'transfer-complete' || req.op.kind === 'transfer-cancel' || req.op.kind === 'transfer-three-way';
+    if (consultOp) {
+      const t = call.transfer;
+      if (!t || t.mode !== 'announced') return refuse('no-transfer-in-progress', 'No announced transfer is being consulted on this call.');
+      if (req.op.kind !== 'transfer-cancel' && !t.answered) return refuse('contact-not-answered', 'The contact has not answered yet.');
+      if (req.op.kind === 'transfer-complete') this.completeConsult(call, t, req.trigger, now, out);
+      else if (req.op.kind === 'transfer-cancel') this.cancelConsult(call, t, req.trigger, now, out);
+      else this.threeWay(call, t, req.trigger, now, out);
+      this.dispatch(now, out);
+      return { ok: true, commands: out };
     }
     if (call.transfer) return refuse('transfer-in-progress', 'The call is being transferred.');
     const op = req.op.kind === 'hold-toggle' ? { kind: call.held ? ('resume' as const) : ('hold' as const) } : req.op;
@@ -718,6 +760,36 @@ export class Switchboard {
         this.startTransfer(call, req.receptionistId, destination, endpoint, now, out);
         break;
       }
+      case 'announced-transfer': {
+        const requested = requestForLog(op.request);
+        // Screened: an `always_screen` contact is allowed here (and only here); every other rule holds.
+        const decision = decideDestination(op.request, op.rules, this.transfers.policy, { screened: true });
+        const logTransfer = (result: 'dialing' | 'refused', destination: string | null, contactCode: string | null, code: string | null) =>
+          out.push({
+            type: 'log',
+            entry: { kind: 'transfer', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, mode: 'announced', requested, destination, contactCode, result, code },
+          });
+        if (!decision.ok) {
+          logTransfer('refused', null, null, decision.code);
+          return { ok: false, code: decision.code, message: decision.message, ...(decision.voicemailOffered ? { voicemailOffered: true } : {}), commands: out };
+        }
+        const destination = describeDestination(decision.destination);
+        const contactCode = decision.destination.contact?.code ?? null;
+        let endpoint: string;
+        try {
+          endpoint = dialString(decision.destination, this.transfers.templates);
+        } catch {
+          logTransfer('refused', destination, contactCode, 'invalid-destination');
+          return { ok: false, code: 'invalid-destination', message: 'That destination cannot be dialled.', commands: out };
+        }
+        logTransfer('dialing', destination, contactCode, null);
+        this.startConsult(call, req.receptionistId, destination, contactCode, endpoint, now, out);
+        break;
+      }
+      case 'transfer-complete':
+      case 'transfer-cancel':
+      case 'transfer-three-way':
+        break; // handled above
     }
     this.dispatch(now, out);
     return { ok: true, commands: out };
@@ -731,13 +803,40 @@ export class Switchboard {
     return { callId: call.id, receptionistId: ref.receptionistId, clientId: call.client.id };
   }
 
+  /** Whether this receptionist leg is consulting a contact (announced transfer): its digits are read as consultation codes. */
+  isConsulting(offerId: OfferId): boolean {
+    const ref = this.offers.get(offerId);
+    const call = ref && this.calls.get(ref.callId);
+    return !!call && call.offer?.offerId === offerId && call.transfer?.mode === 'announced';
+  }
+
   private logFeature(call: LiveCall, req: FeatureRequest, action: 'hold' | 'resume' | 'voicemail' | 'hangup', now: number, out: Command[]): void {
     out.push({ type: 'log', entry: { kind: 'feature', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, action, result: 'done', code: null } });
   }
 
   private logFeatureRefusal(call: LiveCall, req: FeatureRequest, code: FeatureRefusal, now: number, out: Command[]): void {
     const op = req.op;
-    if (op.kind === 'blind-transfer') {
+    if (op.kind === 'transfer-complete' || op.kind === 'transfer-cancel' || op.kind === 'transfer-three-way') {
+      const step: ConsultStep = op.kind === 'transfer-complete' ? 'completed' : op.kind === 'transfer-cancel' ? 'cancelled' : 'three-way';
+      const t = call.transfer?.mode === 'announced' ? call.transfer : null;
+      out.push({
+        type: 'log',
+        entry: {
+          kind: 'consult',
+          callId: call.id,
+          at: now,
+          receptionistId: req.receptionistId,
+          trigger: req.trigger,
+          step,
+          result: 'refused',
+          destination: t?.destination ?? null,
+          contactCode: t?.contactCode ?? null,
+          code,
+        },
+      });
+      return;
+    }
+    if (op.kind === 'blind-transfer' || op.kind === 'announced-transfer') {
       out.push({
         type: 'log',
         entry: {
@@ -746,7 +845,7 @@ export class Switchboard {
           at: now,
           receptionistId: req.receptionistId,
           trigger: req.trigger,
-          mode: 'blind',
+          mode: op.kind === 'blind-transfer' ? 'blind' : 'announced',
           requested: requestForLog(op.request),
           destination: null,
           contactCode: null,
@@ -803,6 +902,133 @@ export class Switchboard {
     this.saveCall(call, out);
   }
 
+  // ---- announced (screened) transfer ------------------------------------------------------
+
+  /**
+   * The receptionist's leg moves to a consultation bridge and the contact is dialled into it;
+   * the caller stays in their bridge with the client's music. The receptionist stays on the call.
+   */
+  private startConsult(call: LiveCall, receptionistId: ReceptionistId, destination: string, contactCode: string | null, endpoint: string, _now: number, out: Command[]): void {
+    if (call.held) {
+      call.held = false;
+      out.push({ type: 'resume-caller', callId: call.id });
+    }
+    const channelId = `sb-xfer-${call.id}-${(this.transferSeq++).toString(36)}`;
+    call.transfer = { channelId, destination, answered: false, fromReceptionistId: receptionistId, mode: 'announced', contactCode };
+    this.transferLegs.set(channelId, call.id);
+    const ringSeconds = this.transfers.announcedRingSeconds ?? DEFAULT_ANNOUNCED_RING_SECONDS;
+    out.push({ type: 'consult-start', callId: call.id, offerId: call.offer!.offerId, mohClass: call.client.mohClass });
+    out.push({
+      type: 'dial-transfer',
+      callId: call.id,
+      channelId,
+      endpoint,
+      callerName: call.caller.name,
+      callerNumber: call.caller.number,
+      timeoutSeconds: ringSeconds,
+    });
+    // The originate's own timeout ends an unanswered leg; this timer is the backstop.
+    out.push({ type: 'start-timer', key: timer.transfer(call.id), ms: ringSeconds * 1000 + 2000 });
+    this.saveCall(call, out);
+  }
+
+  private logConsult(call: LiveCall, t: TransferState, step: ConsultStep, trigger: ConsultTrigger, now: number, out: Command[]): void {
+    out.push({
+      type: 'log',
+      entry: {
+        kind: 'consult',
+        callId: call.id,
+        at: now,
+        receptionistId: t.fromReceptionistId,
+        trigger,
+        step,
+        result: 'done',
+        destination: t.destination,
+        contactCode: t.contactCode ?? null,
+        code: null,
+      },
+    });
+  }
+
+  /** The consultation ends without a transfer: the receptionist is back with the caller. */
+  private backToCaller(call: LiveCall, t: TransferState, step: ConsultStep, trigger: ConsultTrigger, notify: boolean, now: number, out: Command[]): void {
+    this.transferLegs.delete(t.channelId);
+    call.transfer = null;
+    out.push({ type: 'cancel-timer', key: timer.transfer(call.id) });
+    const offerId = call.offer?.offerId;
+    // In a three-way call the receptionist is in the caller's bridge already.
+    if (offerId && !t.threeWay) out.push({ type: 'consult-return', callId: call.id, offerId });
+    if (offerId && notify) out.push({ type: 'notify-receptionist', callId: call.id, offerId });
+    this.logConsult(call, t, step, trigger, now, out);
+    this.saveCall(call, out);
+  }
+
+  /** The consulted contact's leg ended: declined (hung up), or never answered (no answer, busy, unreachable). */
+  private consultLegEnded(call: LiveCall, t: TransferState, reason: LegEndReason, now: number, out: Command[]): void {
+    if (t.answered) {
+      this.backToCaller(call, t, t.threeWay ? 'contact-left' : 'declined', 'contact', false, now, out);
+      return;
+    }
+    const step: ConsultStep = reason === 'hangup' ? 'failed' : reason;
+    this.backToCaller(call, t, step, step === 'busy' ? 'contact' : 'system', true, now, out);
+  }
+
+  private cancelConsult(call: LiveCall, t: TransferState, trigger: FeatureTrigger, now: number, out: Command[]): void {
+    out.push({ type: 'hangup-transfer', callId: call.id, channelId: t.channelId });
+    this.backToCaller(call, t, 'cancelled', trigger, false, now, out);
+  }
+
+  private threeWay(call: LiveCall, t: TransferState, trigger: FeatureTrigger, now: number, out: Command[]): void {
+    if (t.threeWay) return;
+    t.threeWay = true;
+    out.push({ type: 'consult-three-way', callId: call.id, offerId: call.offer!.offerId, channelId: t.channelId });
+    this.logConsult(call, t, 'three-way', trigger, now, out);
+    this.saveCall(call, out);
+  }
+
+  /**
+   * Completed: the caller and the contact are bridged and the receptionist is released to
+   * wrap-up. From here on the call is exactly a completed blind transfer (either side hanging up
+   * ends it; it survives a restart the same way).
+   */
+  private completeConsult(call: LiveCall, t: TransferState, trigger: ConsultTrigger, now: number, out: Command[]): void {
+    out.push({ type: 'consult-complete', callId: call.id, channelId: t.channelId });
+    this.logConsult(call, t, 'completed', trigger, now, out);
+    call.transfer = { channelId: t.channelId, destination: t.destination, answered: true, fromReceptionistId: t.fromReceptionistId };
+    call.onHold = false;
+    this.releaseReceptionist(call, now, out);
+    this.saveCall(call, out);
+  }
+
+  /**
+   * The receptionist hung up while consulting. With the contact on the line that completes the
+   * transfer (as Asterisk's attended transfer does); while the contact still rings, the contact's
+   * leg ends and the caller goes to the front of the line (never dropped).
+   */
+  private receptionistLeftConsult(call: LiveCall, t: TransferState, now: number, out: Command[]): void {
+    // The leg is gone already: nothing to hang up.
+    call.offer = null;
+    if (t.answered) {
+      this.completeConsult(call, t, 'receptionist-hangup', now, out);
+      return;
+    }
+    out.push({ type: 'hangup-transfer', callId: call.id, channelId: t.channelId });
+    out.push({ type: 'cancel-timer', key: timer.transfer(call.id) });
+    this.transferLegs.delete(t.channelId);
+    call.transfer = null;
+    this.logConsult(call, t, 'receptionist-left', 'receptionist-hangup', now, out);
+    const receptionistId = call.receptionistId;
+    call.receptionistId = null;
+    call.onHold = true; // the caller hears the music of the consultation already
+    call.phase = 'waiting';
+    call.returning = true;
+    const r = receptionistId ? this.receptionists.get(receptionistId) : undefined;
+    if (r && r.presence.kind === 'on-call' && r.presence.callId === call.id) this.enterWrapUp(r, call.id, now, out);
+    if (!this.anyoneLoggedIn()) this.overflow(call, 'nobody-logged-in', now, out);
+    else this.enqueue(call, now, out);
+    this.saveCall(call, out);
+  }
+
   private transferAnswered(channelId: string, now: number, out: Command[]): void {
     const callId = this.transferLegs.get(channelId);
     const call = callId ? this.calls.get(callId) : undefined;
@@ -812,8 +1038,15 @@ export class Switchboard {
       return;
     }
     t.answered = true;
-    call.onHold = false;
     out.push({ type: 'cancel-timer', key: timer.transfer(call.id) });
+    if (t.mode === 'announced') {
+      // The receptionist announces the caller; the caller keeps hearing music.
+      out.push({ type: 'consult-connect', callId: call.id, channelId });
+      this.logConsult(call, t, 'answered', 'contact', now, out);
+      this.saveCall(call, out);
+      return;
+    }
+    call.onHold = false;
     out.push({ type: 'connect-transfer', callId: call.id, channelId });
     out.push({ type: 'log', entry: { kind: 'transfer-ended', callId: call.id, at: now, destination: t.destination, outcome: 'answered', next: 'connected' } });
     this.saveCall(call, out);
@@ -826,6 +1059,10 @@ export class Switchboard {
     const call = this.calls.get(callId);
     const t = call?.transfer;
     if (!call || !t || t.channelId !== channelId) return;
+    if (t.mode === 'announced') {
+      this.consultLegEnded(call, t, reason, now, out);
+      return;
+    }
     if (t.answered) {
       // The destination hung up after talking with the caller: the call is over.
       call.transfer = null;
@@ -1483,7 +1720,8 @@ export class Switchboard {
         transfer: null,
       };
       this.calls.set(call.id, call);
-      if (call.phase === 'connected' && s.transfer?.answered) {
+      const threeWay = s.transfer?.mode === 'announced' && s.transfer.threeWay && s.transfer.answered && call.offer && call.receptionistId;
+      if (call.phase === 'connected' && s.transfer?.answered && !threeWay) {
         // Transferred: bridged with its destination, no receptionist on it any more.
         call.transfer = { ...s.transfer };
         call.offer = null;
@@ -1494,6 +1732,11 @@ export class Switchboard {
       if (call.phase === 'connected' && call.offer && call.receptionistId) {
         const r = this.receptionists.get(call.receptionistId);
         this.offers.set(call.offer.offerId, { callId: call.id, receptionistId: call.receptionistId, idleSinceBefore: r?.idleSince ?? now });
+        if (threeWay && s.transfer) {
+          // A three-way call (reconcile kept it only with all three legs up) goes on as one.
+          call.transfer = { ...s.transfer };
+          this.transferLegs.set(s.transfer.channelId, call.id);
+        }
         if (r && !(r.presence.kind === 'on-call' && r.presence.callId === call.id)) {
           this.setPresenceTo(r, { kind: 'on-call', callId: call.id }, now, out);
         }

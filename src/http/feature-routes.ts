@@ -21,7 +21,8 @@ const TransferBody = Type.Object(
       Type.Object({ number: Value }, { additionalProperties: false }),
       Type.Object({ extension: Value }, { additionalProperties: false }),
     ]),
-    mode: Type.Optional(Type.Literal('blind')),
+    /** `announced`: the receptionist consults the contact first (README "Feature codes"). */
+    mode: Type.Optional(Type.Union([Type.Literal('blind'), Type.Literal('announced')])),
   },
   { additionalProperties: false },
 );
@@ -42,6 +43,8 @@ const STATUS: Record<FeatureRefusal, number> = {
   'no-such-contact': 404,
   'contact-unavailable': 409,
   'screening-required': 409,
+  'no-transfer-in-progress': 409,
+  'contact-not-answered': 409,
 };
 
 /**
@@ -59,9 +62,21 @@ export function featureRoutes(deps: FeatureRoutesDeps): FastifyPluginAsync {
     };
 
     app.post('/calls/:id/transfer', { schema: { params: IdParams, body: TransferBody } }, async (request, reply) => {
-      const { receptionistId, to } = request.body;
-      return answer(await calls.callFeature(request.params.id, receptionistId, { kind: 'blind-transfer', to }), reply);
+      const { receptionistId, to, mode } = request.body;
+      const kind = mode === 'announced' ? ('announced-transfer' as const) : ('blind-transfer' as const);
+      return answer(await calls.callFeature(request.params.id, receptionistId, { kind, to }), reply);
     });
+
+    // An announced transfer being consulted: the same operations as *2, *1 and *3 on the phone.
+    for (const [path, kind] of [
+      ['complete', 'transfer-complete'],
+      ['cancel', 'transfer-cancel'],
+      ['three-way', 'transfer-three-way'],
+    ] as const) {
+      app.post(`/calls/:id/transfer/${path}`, { schema: { params: IdParams, body: ReceptionistBody } }, async (request, reply) => {
+        return answer(await calls.callFeature(request.params.id, request.body.receptionistId, { kind }), reply);
+      });
+    }
 
     for (const kind of ['hold', 'resume', 'voicemail', 'hangup', 'park'] as const) {
       app.post(`/calls/:id/${kind}`, { schema: { params: IdParams, body: ReceptionistBody } }, async (request, reply) => {

@@ -23,7 +23,6 @@ describe('feature codes', () => {
     ['*0', { kind: 'hold-toggle' }],
     ['*9', { kind: 'voicemail' }],
     ['#72', { kind: 'park' }],
-    ['*2', { kind: 'attended-transfer' }],
   ])('given the default codes when %s is keyed then it is one action', (digits, action) => {
     const { outcomes, state } = key(digits);
     expect(outcomes).toEqual([{ kind: 'action', action }]);
@@ -34,6 +33,38 @@ describe('feature codes', () => {
     expect(key('##5035550123#').outcomes).toEqual([{ kind: 'action', action: { kind: 'blind-transfer', target: '5035550123' } }]);
     expect(key('##12#').outcomes).toEqual([{ kind: 'action', action: { kind: 'blind-transfer', target: '12' } }]);
     expect(key('##*4420#').outcomes).toEqual([{ kind: 'action', action: { kind: 'blind-transfer', target: '*4420' } }]);
+  });
+
+  it('given *2 when a target and # follow then it is an announced transfer to that target', () => {
+    expect(key('*212#').outcomes).toEqual([{ kind: 'action', action: { kind: 'attended-transfer', target: '12' } }]);
+    expect(key('*2*4420#').outcomes).toEqual([{ kind: 'action', action: { kind: 'attended-transfer', target: '*4420' } }]);
+    expect(key('*2#').outcomes).toEqual([{ kind: 'invalid', reason: 'empty-target' }]);
+    expect(isPending(key('*25035').state)).toBe(true);
+  });
+
+  it('given a consultation then only *1 *2 *3 are read (abort, complete, three-way) and the call codes are not', () => {
+    const consult = (digits: string) => {
+      let state = newReader();
+      let at = 1000;
+      const outcomes: ReaderOutcome[] = [];
+      for (const d of digits) {
+        const step = readDigit(state, d, at, settings, 'consult');
+        state = step.state;
+        if (step.outcome.kind !== 'none') outcomes.push(step.outcome);
+        at += 100;
+      }
+      return outcomes;
+    };
+    expect(consult('*1')).toEqual([{ kind: 'action', action: { kind: 'transfer-abort' } }]);
+    expect(consult('*2')).toEqual([{ kind: 'action', action: { kind: 'transfer-complete' } }]);
+    expect(consult('*3')).toEqual([{ kind: 'action', action: { kind: 'transfer-three-way' } }]);
+    expect(consult('**')).toEqual([{ kind: 'invalid', reason: 'unknown-code' }]);
+    expect(consult('#')).toEqual([{ kind: 'invalid', reason: 'unknown-code' }]);
+    const custom = { ...settings, consultCodes: { abort: '#1', complete: '#2', threeWay: '#3' } };
+    expect(readDigit(readDigit(newReader(), '#', 0, custom, 'consult').state, '2', 100, custom, 'consult').outcome).toEqual({
+      kind: 'action',
+      action: { kind: 'transfer-complete' },
+    });
   });
 
   it('given an unknown code then it is invalid at once and the next code still works', () => {
