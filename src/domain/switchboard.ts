@@ -98,17 +98,8 @@ export type RetrieveResult =
   | { ok: true; callId: CallId; commands: Command[] }
   | { ok: false; code: 'no-such-parked-call' | 'no-such-receptionist' | 'receptionist-busy'; message: string };
 
-interface TransferState {
-  channelId: string;
-  destination: string;
-  answered: boolean;
-  fromReceptionistId: ReceptionistId;
-  /** An announced transfer being consulted (the receptionist is still on the call). */
-  mode?: 'announced';
-  /** Announced, and all three share the caller's bridge. */
-  threeWay?: boolean;
-  contactCode?: string | null;
-}
+/** A transfer in progress: the same shape the call's snapshot stores (see CallSnapshot). */
+type TransferState = NonNullable<CallSnapshot['transfer']>;
 
 /** Ahead of every priority tier: a caller whose transfer failed goes to the front of the line. */
 const FRONT_TIER = 1_000_000;
@@ -736,54 +727,13 @@ export class Switchboard {
         this.saveCall(call, out);
         break;
       }
-      case 'blind-transfer': {
-        const requested = requestForLog(op.request);
-        const decision = decideDestination(op.request, op.rules, this.transfers.policy);
-        const logTransfer = (result: 'dialing' | 'refused', destination: string | null, contactCode: string | null, code: string | null) =>
-          out.push({
-            type: 'log',
-            entry: { kind: 'transfer', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, mode: 'blind', requested, destination, contactCode, result, code },
-          });
-        if (!decision.ok) {
-          logTransfer('refused', null, null, decision.code);
-          return { ok: false, code: decision.code, message: decision.message, ...(decision.voicemailOffered ? { voicemailOffered: true } : {}), commands: out };
-        }
-        const destination = describeDestination(decision.destination);
-        let endpoint: string;
-        try {
-          endpoint = dialString(decision.destination, this.transfers.templates);
-        } catch {
-          logTransfer('refused', destination, decision.destination.contact?.code ?? null, 'invalid-destination');
-          return { ok: false, code: 'invalid-destination', message: 'That destination cannot be dialled.', commands: out };
-        }
-        logTransfer('dialing', destination, decision.destination.contact?.code ?? null, null);
-        this.startTransfer(call, req.receptionistId, destination, endpoint, now, out);
-        break;
-      }
+      case 'blind-transfer':
       case 'announced-transfer': {
-        const requested = requestForLog(op.request);
-        // Screened: an `always_screen` contact is allowed here (and only here); every other rule holds.
-        const decision = decideDestination(op.request, op.rules, this.transfers.policy, { screened: true });
-        const logTransfer = (result: 'dialing' | 'refused', destination: string | null, contactCode: string | null, code: string | null) =>
-          out.push({
-            type: 'log',
-            entry: { kind: 'transfer', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, mode: 'announced', requested, destination, contactCode, result, code },
-          });
-        if (!decision.ok) {
-          logTransfer('refused', null, null, decision.code);
-          return { ok: false, code: decision.code, message: decision.message, ...(decision.voicemailOffered ? { voicemailOffered: true } : {}), commands: out };
-        }
-        const destination = describeDestination(decision.destination);
-        const contactCode = decision.destination.contact?.code ?? null;
-        let endpoint: string;
-        try {
-          endpoint = dialString(decision.destination, this.transfers.templates);
-        } catch {
-          logTransfer('refused', destination, contactCode, 'invalid-destination');
-          return { ok: false, code: 'invalid-destination', message: 'That destination cannot be dialled.', commands: out };
-        }
-        logTransfer('dialing', destination, contactCode, null);
-        this.startConsult(call, req.receptionistId, destination, contactCode, endpoint, now, out);
+        const mode = op.kind === 'blind-transfer' ? 'blind' : 'announced';
+        const checked = this.checkTransfer(call, req, op.request, op.rules, mode, now, out);
+        if (!checked.ok) return checked.result;
+        if (mode === 'blind') this.startTransfer(call, req.receptionistId, checked.destination, checked.endpoint, now, out);
+        else this.startConsult(call, req.receptionistId, checked.destination, checked.contactCode, checked.endpoint, now, out);
         break;
       }
       case 'transfer-complete':
@@ -812,6 +762,44 @@ export class Switchboard {
 
   private logFeature(call: LiveCall, req: FeatureRequest, action: 'hold' | 'resume' | 'voicemail' | 'hangup', now: number, out: Command[]): void {
     out.push({ type: 'log', entry: { kind: 'feature', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, action, result: 'done', code: null } });
+  }
+
+  /**
+   * A transfer's destination, checked by the client's rules (an announced transfer may reach an
+   * `always_screen` contact; a blind one may not) and turned into a dial string. The attempt is
+   * logged either way: `dialing`, or `refused` with its code.
+   */
+  private checkTransfer(
+    call: LiveCall,
+    req: FeatureRequest,
+    request: TransferRequest | { keyed: string },
+    rules: ClientTransferRules,
+    mode: 'blind' | 'announced',
+    now: number,
+    out: Command[],
+  ): { ok: true; destination: string; contactCode: string | null; endpoint: string } | { ok: false; result: FeatureResult } {
+    const requested = requestForLog(request);
+    const log = (result: 'dialing' | 'refused', destination: string | null, contactCode: string | null, code: string | null) =>
+      out.push({
+        type: 'log',
+        entry: { kind: 'transfer', callId: call.id, at: now, receptionistId: req.receptionistId, trigger: req.trigger, mode, requested, destination, contactCode, result, code },
+      });
+    const decision = decideDestination(request, rules, this.transfers.policy, mode === 'announced' ? { screened: true } : undefined);
+    if (!decision.ok) {
+      log('refused', null, null, decision.code);
+      return { ok: false, result: { ok: false, code: decision.code, message: decision.message, ...(decision.voicemailOffered ? { voicemailOffered: true } : {}), commands: out } };
+    }
+    const destination = describeDestination(decision.destination);
+    const contactCode = decision.destination.contact?.code ?? null;
+    let endpoint: string;
+    try {
+      endpoint = dialString(decision.destination, this.transfers.templates);
+    } catch {
+      log('refused', destination, contactCode, 'invalid-destination');
+      return { ok: false, result: { ok: false, code: 'invalid-destination', message: 'That destination cannot be dialled.', commands: out } };
+    }
+    log('dialing', destination, contactCode, null);
+    return { ok: true, destination, contactCode, endpoint };
   }
 
   private logFeatureRefusal(call: LiveCall, req: FeatureRequest, code: FeatureRefusal, now: number, out: Command[]): void {
