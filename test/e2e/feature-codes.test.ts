@@ -242,4 +242,20 @@ describe('feature codes', () => {
     const entries = await timeline(callId);
     expect(entries.find((e) => e.kind === 'park-ended')).toMatchObject({ outcome: 'retrieved', receptionistId: winner });
   });
+  it('given a parked caller nobody retrieves when the park timeout passes then the caller rings back to the receptionist who parked them', async () => {
+    const { lab } = office;
+    Object.assign(office.config, { PARK_TIMEOUT_SECONDS: 5 });
+    await office.restartSwitchboard();
+    await office.setPresence('rx1', 'available');
+    const { call, callId } = await connectedCall();
+    await lab.phoneSendDtmf('rx1', '#72');
+    await lab.waitFor('parked', async () => (await office.api('GET', '/api/parked')).body.parked.length === 1);
+    await lab.waitFor('rx1 released', async () => (await lab.phone('rx1')).activeChannelId === null);
+    // rx1's 2 s wrap-up ends well before the 5 s park timeout: the caller comes back to rx1.
+    await lab.waitFor('caller back with rx1', async () => (await call.view()).connectedTo === 'rx1', 10_000);
+    expect((await office.api('GET', '/api/parked')).body.parked).toEqual([]);
+    const entries = await timeline(callId);
+    expect(entries.find((e) => e.kind === 'park-ended')).toMatchObject({ outcome: 'timeout', next: 'back-to-receptionist' });
+    await call.hangup();
+  });
 });

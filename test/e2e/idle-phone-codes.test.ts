@@ -63,6 +63,38 @@ describe.skipIf(!!process.env.ASTERISK_ARI_URL)('feature codes from an idle phon
     await second.hangup();
   });
 
+  it('given a caller parked in 701 when two idle phones dial 701 at once then exactly one gets the caller, the other hears the error tone', async () => {
+    await office.setPresence('bob', 'logged-out');
+    await office.setPresence('ann', 'available');
+    const caller = await office.lab.placeCall({ did: DID, callerName: 'Kim', callerNumber: '5035559999' });
+    const { channelId } = await office.lab.waitFor('caller with ann', async () => {
+      const v = await caller.view();
+      return v.connectedTo === 'ann' && v;
+    });
+    const parked = await office.api('POST', `/api/calls/${encodeURIComponent(channelId)}/park`, { receptionistId: 'ann' });
+    expect(parked.status).toBe(200);
+    await office.lab.waitFor('parked in 701', async () => (await office.api('GET', '/api/parked')).body.parked[0]?.slot === '701');
+    await office.lab.waitFor('ann free', async () => ['available', 'wrap-up'].includes((await presence('ann')).kind));
+    await office.setPresence('ann', 'available');
+    await office.setPresence('bob', 'available');
+
+    const played: string[] = [];
+    const stop = sim.onEvent((e) => {
+      const pb = e.playback as { media_uri?: string; target_uri?: string } | undefined;
+      if (e.type === 'PlaybackStarted' && pb?.media_uri && pb.target_uri?.startsWith('channel:')) played.push(pb.media_uri);
+    });
+    await Promise.all([dial('ann', '701'), dial('bob', '701')]);
+    stop();
+    expect(played.sort()).toEqual(['sound:beep', 'sound:beeperr']);
+    const winner = await office.lab.waitFor('one of them rings and takes the caller', async () => {
+      const v = await caller.view();
+      return (v.connectedTo === 'ann' || v.connectedTo === 'bob') && v.connectedTo;
+    }, 6000);
+    expect(['ann', 'bob']).toContain(winner);
+    expect((await office.api('GET', '/api/parked')).body.parked).toEqual([]);
+    await caller.hangup();
+  });
+
   it('given a phone no receptionist has, or a code that is not one, then the phone hears the error tone and nothing changes', async () => {
     sim.setPhone('lobby', { kind: 'answer', afterMs: 50 });
     const before = (await office.api('GET', '/api/receptionists')).body.receptionists;
