@@ -103,6 +103,13 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
       if (leg) plan.hangupChannels.push(leg.id);
       continue;
     }
+    if (call.phase === 'parked' && call.park) {
+      // Parked callers stay parked in their slot (the slot number was told to the receptionist);
+      // the park timer restarts with what was left of it.
+      if (leg) plan.hangupChannels.push(leg.id);
+      plan.calls.push({ ...call, offer: null, receptionistId: null });
+      continue;
+    }
     if (call.phase === 'connected' && call.transfer?.mode === 'announced') {
       // An announced transfer being consulted (its ring timer and reader were lost). Kept simple
       // and safe: a three-way call with all three legs up goes on as it is; otherwise, with the

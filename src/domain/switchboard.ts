@@ -1708,6 +1708,14 @@ export class Switchboard {
         transfer: null,
       };
       this.calls.set(call.id, call);
+      if (call.phase === 'parked' && s.park && !this.slots.has(s.park.slot)) {
+        // Still parked in the same slot; the park timeout counts from when it was parked.
+        call.park = { ...s.park };
+        this.slots.set(s.park.slot, call.id);
+        const left = s.park.at + this.parkSettings.timeoutSeconds * 1000 - now;
+        out.push({ type: 'start-timer', key: timer.park(call.id), ms: Math.max(0, left) });
+        continue;
+      }
       const threeWay = s.transfer?.mode === 'announced' && s.transfer.threeWay && s.transfer.answered && call.offer && call.receptionistId;
       if (call.phase === 'connected' && s.transfer?.answered && !threeWay) {
         // Transferred: bridged with its destination, no receptionist on it any more.

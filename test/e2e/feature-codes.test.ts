@@ -258,4 +258,25 @@ describe('feature codes', () => {
     expect(entries.find((e) => e.kind === 'park-ended')).toMatchObject({ outcome: 'timeout', next: 'back-to-receptionist' });
     await call.hangup();
   });
+  it('given a parked caller when Switchboard restarts then they are still parked in their slot, and a receptionist retrieves them', async () => {
+    const { lab } = office;
+    await office.seed({ receptionists: [{ id: 'rx2', wrapUpSeconds: 0 }] });
+    await lab.setPhone('rx2', { kind: 'answer', afterMs: 100 });
+    const { call, callId } = await connectedCall();
+    await lab.phoneSendDtmf('rx1', '#72');
+    await lab.waitFor('parked', async () => (await office.api('GET', '/api/parked')).body.parked.length === 1);
+    await lab.waitFor('rx1 released', async () => (await lab.phone('rx1')).activeChannelId === null);
+
+    await office.restartSwitchboard();
+    const parked = (await office.api('GET', '/api/parked')).body.parked;
+    expect(parked).toMatchObject([{ slot: '701', callId, parkedBy: 'rx1' }]);
+    expect((await office.api('GET', '/api/queue')).body.waiting).toEqual([]);
+    expect((await call.view()).alive).toBe(true);
+
+    await office.setPresence('rx2', 'available');
+    const retrieved = await office.api('POST', '/api/parked/701/retrieve', { receptionistId: 'rx2' });
+    expect(retrieved.status).toBe(200);
+    await lab.waitFor('caller with rx2', async () => (await call.view()).connectedTo === 'rx2', 6000);
+    await call.hangup();
+  });
 });
