@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import type { AriEvent } from '../adapters/ari/ari-connection';
-import type { CallbackEvent, CallSnapshot, Command, PresenceRequest, SwitchboardEvent } from '../domain/messages';
+import type { CallbackEvent, CallSnapshot, Command, PresenceRequest, SwitchboardEvent, TimelineEntry } from '../domain/messages';
 import { callbackCallId, parseCallbackChannelId, planRetry, type CallbackTicket } from '../domain/callbacks';
 import type { ClientProfile } from '../domain/model';
 import type { ReceptionistSnapshot } from '../domain/receptionist';
@@ -583,8 +583,7 @@ export class CallService {
           this.deps.timers.cancel(c.key);
           break;
         case 'log':
-          this.deps.callLog.append(c.entry);
-          this.deps.analytics?.timeline(c.entry);
+          this.record(c.entry);
           this.metrics.timeline(c.entry);
           this.logTimeline(c.entry);
           break;
@@ -682,10 +681,16 @@ export class CallService {
     this.callLogger(callId).info(fields, `call ${kind}`);
   }
 
+  /** A timeline entry: the call log, and the analytics feed (presence history, queue_log). */
+  private record(entry: TimelineEntry): void {
+    this.deps.callLog.append(entry);
+    this.deps.analytics?.timeline(entry);
+  }
+
   private startOverflow(callId: string, treatment: ClientProfile['overflow']): void {
     this.media.overflow(callId, treatment, ({ recording }) => {
       if (recording) {
-        this.deps.callLog.append({ kind: 'voicemail-recorded', callId, at: this.deps.clock.now(), recording });
+        this.record({ kind: 'voicemail-recorded', callId, at: this.deps.clock.now(), recording });
       }
       void this.serial(() => this.handle({ type: 'overflow-finished', callId, recording: null }));
     });
@@ -755,7 +760,7 @@ export class CallService {
       else {
         const attempt = p.ticket.attempts;
         const plan = planRetry(attempt, now, settings.policy, p.ticket.schedule);
-        this.deps.callLog.append({
+        this.record({
           kind: 'callback-attempt',
           callId: `callback-${p.ticket.id}`,
           at: now,
@@ -936,7 +941,7 @@ export class CallService {
     this.resyncedOnce = true;
 
     for (const entry of plan.log) {
-      deps.callLog.append(entry);
+      this.record(entry);
       deps.liveState.dropCall(entry.callId);
     }
     for (const id of plan.hangupChannels) this.hangupQuietly(id);
