@@ -6,6 +6,7 @@ import { AmiPbxAdmin, AmiPhoneReachability, createAmiClient, type AmiConnection 
 import { createPostgres, migrate } from './adapters/postgres';
 import { PrometheusMetrics } from './adapters/metrics/prometheus';
 import { PostgresDialplanData } from './adapters/postgres/dialplan-data';
+import { PostgresUserStore } from './adapters/postgres/users';
 import { openCallAnalyticsFeed, PostgresAnalytics } from './adapters/postgres/analytics';
 import { lazyMessagingClient } from './workers/messaging-client';
 import { dialplanRoutes, startFastAgiServer, type FastAgiServer } from './agi';
@@ -143,6 +144,12 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     logger: log('http'),
     metrics,
     apiToken: config.SWITCHBOARD_API_TOKEN,
+    auth: {
+      users: new PostgresUserStore(pg.pool),
+      mode: config.API_AUTH ?? 'required',
+      sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+      loginLimit: { maxFailures: config.LOGIN_MAX_FAILURES, windowMs: 15 * 60_000 },
+    },
     calls,
     callLog: pg.callLog,
     hub,
@@ -163,6 +170,8 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
       },
     },
   });
+
+  if (config.API_AUTH === 'open') logger.warn({ apiAuth: 'open', host: config.HTTP_HOST }, 'the HTTP API is open: anonymous requests act with admin rights (demo on loopback, or API_AUTH=open)');
 
   let started = false;
   let fastAgi: FastAgiServer | null = null;

@@ -26,6 +26,10 @@ export const ConfigSchema = Type.Object({
   HTTP_HOST: Type.String({ default: '127.0.0.1' }),
   HTTP_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   SWITCHBOARD_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** `required` or `open`; unset: `open` only for the demo (no ASTERISK_ARI_URL) on a loopback HTTP_HOST. */
+  API_AUTH: Type.Optional(Type.Union([Type.Literal('required'), Type.Literal('open')])),
+  SESSION_TTL_HOURS: Type.Number({ default: 12, exclusiveMinimum: 0, maximum: 24 * 90 }),
+  LOGIN_MAX_FAILURES: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
   /** Per-module levels over LOG_LEVEL, e.g. `calls=debug,ari=warn` (modules: ari, ami, agi, calls, http, postgres, redis, demo). */
   LOG_LEVELS: Type.String({ default: '', pattern: `^$|^${MODULE_LEVEL}(,${MODULE_LEVEL})*$` }),
@@ -123,6 +127,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('invalid configuration: ' + errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; '));
   }
   const config = converted as Config;
+  // Decided here, before main.ts fills ASTERISK_ARI_URL in for the demo's simulator.
+  config.API_AUTH ??= !config.ASTERISK_ARI_URL && isLoopback(config.HTTP_HOST) ? 'open' : 'required';
   const codes = checkFeatureCodes(featureCodeSettings(config).codes);
   if (!codes.ok) throw new ConfigError(`invalid configuration: ${codes.message}`);
   // Read apart from the call's codes (only while consulting), so only checked among themselves.
@@ -135,6 +141,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('invalid configuration: TRANSFER_EXTENSION_PATTERN is not a regular expression');
   }
   return config;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** Receptionist feature codes from the configuration. */

@@ -13,6 +13,9 @@ import { analyticsSettings, loadConfig } from '../config';
 import type { CallSnapshot } from '../domain/messages';
 import type { ReceptionistView } from '../calls/call-service';
 import { seedDemoDirectory } from '../demo/demo-directory';
+import { PostgresUserStore } from '../adapters/postgres/users';
+import { checkUserShape, ROLES, type Role } from '../domain/access';
+import { hashPassword } from '../http/passwords';
 import { ApiClient, CliError } from './api-client';
 import { formatDuration, formatTable } from './table';
 
@@ -27,6 +30,9 @@ Commands:
   analytics-recompute --from DATE --to DATE
                   recompute the analytics intervals of [from, to) from the call timelines and
                   presence (idempotent); DATE is ISO 8601 (2026-11-01 or 2026-11-01T10:00:00Z)
+  create-user --email EMAIL --role ROLE [--name NAME] [--client ID] [--receptionist ID]
+                  add an API user (role admin, supervisor, receptionist or client); the password
+                  is read from SWITCHBOARD_NEW_PASSWORD, else from the first line of stdin
   reload-dialplan ask Asterisk (over AMI) to reload the dialplan after dialplan/ was edited;
                   --pjsip reloads res_pjsip instead (config/pjsip.conf), --all both
 
@@ -44,6 +50,17 @@ export interface CliIo {
   err(text: string): void;
   env: Record<string, string | undefined>;
   now(): number;
+  /** The first line of stdin (create-user's password when SWITCHBOARD_NEW_PASSWORD is unset). */
+  readLine?(): Promise<string>;
+}
+
+async function firstLineOfStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0] ?? '';
 }
 
 type Ready = { status: string; checks: Record<string, boolean> };
@@ -51,7 +68,7 @@ type Ready = { status: string; checks: Record<string, boolean> };
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' }, pjsip: { type: 'boolean' }, all: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' }, pjsip: { type: 'boolean' }, all: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, client: { type: 'string' }, receptionist: { type: 'string' } } });
   } catch (err) {
     io.err(`${(err as Error).message}\n\n${USAGE}`);
     return 1;
@@ -145,6 +162,34 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         try {
           const seeded = await seedDemoDirectory(store.directoryAdmin);
           print(seeded, `Seeded the demo office: ${seeded.clients} clients, ${seeded.receptionists} receptionists.`);
+        } finally {
+          await store.close();
+        }
+        return 0;
+      }
+      case 'create-user': {
+        const role = values.role as Role;
+        const shape = { role, clientId: values.client ?? null, receptionistId: values.receptionist ?? null };
+        const problem = !values.email || !/^[^@\s]+@[^@\s]+$/.test(values.email) ? 'give --email' : !ROLES.includes(role) ? `--role is one of ${ROLES.join(', ')}` : checkUserShape(shape);
+        if (problem) {
+          io.err(`switchboard create-user: ${problem}\n\n${USAGE}`);
+          return 1;
+        }
+        const password = io.env.SWITCHBOARD_NEW_PASSWORD ?? (await (io.readLine ?? firstLineOfStdin)());
+        if (password.length < 10) {
+          io.err('switchboard create-user: the password must have 10 characters or more');
+          return 1;
+        }
+        const config = loadConfig(io.env);
+        await migrate({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+        const store = await createPostgres({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, logger: pino({ level: 'silent' }) });
+        try {
+          const created = await new PostgresUserStore(store.pool).createUser({ email: values.email!.toLowerCase(), name: values.name ?? '', ...shape, passwordHash: await hashPassword(password) });
+          if (typeof created === 'string') {
+            io.err(`switchboard create-user: ${created}`);
+            return 1;
+          }
+          print(created, `Created ${created.role} ${created.email} (${created.id}).`);
         } finally {
           await store.close();
         }

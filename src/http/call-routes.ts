@@ -5,6 +5,7 @@ import type { CallService } from '../calls/call-service';
 import type { CallLog } from '../ports/call-log';
 import type { Clock } from '../ports/clock';
 import type { NoticeHub } from '../adapters/runtime/notice-hub';
+import { clientScope } from './access';
 import { notFound } from './errors';
 
 export interface CallRoutesDeps {
@@ -74,7 +75,9 @@ export function callRoutes(deps: CallRoutesDeps): FastifyPluginAsync {
 
     app.get('/calls/:id', { schema: { params: IdParams } }, async (request) => {
       const record = await callLog.call(request.params.id);
-      if (!record) throw notFound('no-such-call', 'No call with that id.');
+      // A client user asking for another client's call gets the same answer as for no call.
+      const only = clientScope(request);
+      if (!record || (only !== null && record.clientId !== only)) throw notFound('no-such-call', 'No call with that id.');
       return record;
     });
 

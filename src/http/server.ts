@@ -1,8 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
-import { timingSafeEqual } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { UserStore } from '../ports/users';
+import { installAccess } from './access';
+import { authRoutes } from './auth-routes';
 import { ApiError } from './errors';
+import { LoginLimiter } from './login-limiter';
+import { userRoutes } from './user-routes';
 import { adminRoutes, type AdminRoutesDeps } from './admin-routes';
 import { callRoutes, type CallRoutesDeps } from './call-routes';
 import { callbackRoutes, type CallbackRoutesDeps } from './callback-routes';
@@ -19,10 +24,26 @@ export interface HttpMetrics {
   httpRequest(method: string, route: string, status: number, seconds: number): void;
 }
 
+/** Users, sessions and the access mode (README "Users and access"). */
+export interface HttpAuth {
+  users: UserStore;
+  /** `required`: every /api route but login and the OpenAPI document needs a token. */
+  mode: 'required' | 'open';
+  sessionTtlMs: number;
+  /** Failed logins per IP + email within the window before 429 (default 5 per 15 minutes). */
+  loginLimit?: { maxFailures: number; windowMs: number };
+}
+
 export interface HttpDeps extends CallRoutesDeps, Partial<AdminRoutesDeps> {
   /** The `http` module's logger. */
   logger: Logger;
+  /** The shared service token: admin rights (the CLI, ops). */
   apiToken?: string;
+  /**
+   * Users and sessions. Without it (tests of single route groups) there are no users: the API
+   * wants the service token when one is given, and is open otherwise.
+   */
+  auth?: HttpAuth;
   health: HealthCheck;
   metrics?: HttpMetrics;
   /** Callbacks (docs/callbacks.md), served when given. */
@@ -31,12 +52,6 @@ export interface HttpDeps extends CallRoutesDeps, Partial<AdminRoutesDeps> {
   messaging?: MessageRoutesDeps['messaging'];
   jobs?: JobRoutesDeps['jobs'];
   analytics?: AnalyticsRoutesDeps['analytics'];
-}
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
 /** The HTTP API: JSON schemas on every route, stable error codes, no internals in 5xx bodies. */
@@ -65,13 +80,20 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: { code: 'not-found', message: 'No such route.' } }));
 
-  if (deps.apiToken) {
-    const token = deps.apiToken;
-    app.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/api/')) return;
-      if (!tokenMatches(request.headers.authorization, token)) throw new ApiError(401, 'unauthorized', 'A valid bearer token is required.');
-    });
-  }
+  const auth = deps.auth;
+  const now = () => deps.clock.now();
+  installAccess(app, { mode: auth?.mode ?? (deps.apiToken ? 'required' : 'open'), serviceToken: deps.apiToken, users: auth?.users, now });
+
+  // The OpenAPI document is built from the routes' TypeBox schemas as they register.
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Switchboard', version: '1', description: 'Call control for live virtual-receptionist services. Errors: {"error":{"code","message"}}.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A session token from POST /api/auth/login, or the service token.' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const metrics = deps.metrics;
   if (metrics) {
@@ -82,6 +104,11 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
   }
   app.register(healthRoutes(deps.health));
+  if (auth) {
+    const limit = auth.loginLimit ?? { maxFailures: 5, windowMs: 15 * 60_000 };
+    app.register(authRoutes({ users: auth.users, sessionTtlMs: auth.sessionTtlMs, limiter: new LoginLimiter({ ...limit, now }), now }), { prefix: '/api' });
+    app.register(userRoutes({ users: auth.users }), { prefix: '/api' });
+  }
   app.register(callRoutes(deps), { prefix: '/api' });
   app.register(featureRoutes(deps), { prefix: '/api' });
   if (deps.callbacks) app.register(callbackRoutes({ callbacks: deps.callbacks }), { prefix: '/api' });

@@ -86,7 +86,7 @@ describe.skipIf(!!process.env.ASTERISK_ARI_URL)('AMI in the running Switchboard'
     const run = async (args: string[]) => {
       const out: string[] = [];
       const err: string[] = [];
-      const code = await runCli([...args, '--url', office.baseUrl], { out: (t) => out.push(t), err: (t) => err.push(t), env: {}, now: () => Date.now() });
+      const code = await runCli([...args, '--url', office.baseUrl], { out: (t) => out.push(t), err: (t) => err.push(t), env: { SWITCHBOARD_API_TOKEN: office.config.SWITCHBOARD_API_TOKEN }, now: () => Date.now() });
       return { code, out: out.join('\n'), err: err.join('\n') };
     };
     const before = sim.ami!.reloads().length;

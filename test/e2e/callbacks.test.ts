@@ -43,7 +43,7 @@ describe('callbacks', () => {
   it('given a caller waiting past the threshold when they press 1 and confirm then they hang up with their place kept, and when a receptionist is free they are rung first and the caller is called back and bridged', async () => {
     const { lab } = office;
     await lab.setPhone(calleePhone(CALLEE), { kind: 'answer', afterMs: 200 });
-    const events = await EventStream.open(`${office.baseUrl}/api/events`);
+    const events = await EventStream.open(`${office.baseUrl}/api/events`, office.authHeaders);
     // A second caller arrives after the first: the callback must still be served first.
     const call = await lab.placeCall({ did: DID, callerName: 'Pat Caller', callerNumber: CALLEE });
     const channelId = (await lab.waitFor('waiting', async () => (await call.view()).state === 'Up' && call.view())).channelId;

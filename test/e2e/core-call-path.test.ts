@@ -24,7 +24,7 @@ describe('core call path', () => {
     await office.seed({ receptionists: [{ id: 'rx1', wrapUpSeconds: 1 }] });
     await lab.setPhone('rx1', { kind: 'answer', afterMs: 100 });
     await office.loginInOrder('rx1');
-    const events = await EventStream.open(`${office.baseUrl}/api/events`);
+    const events = await EventStream.open(`${office.baseUrl}/api/events`, office.authHeaders);
 
     const call = await lab.placeCall(caller(1));
     const connected = await lab.waitFor('caller connected to rx1', async () => (await call.view()).connectedTo === 'rx1' && call.view());

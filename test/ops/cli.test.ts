@@ -7,11 +7,13 @@ import { runCli } from '../../src/cli/main';
 import { DATABASE_URL, Office } from '../e2e/support/office';
 
 const DID = '5035550100';
+/** The office's service token: the API wants one (SWITCHBOARD_API_TOKEN, as operators set it). */
+let token: string | undefined;
 
 async function cli(args: string[], env: Record<string, string | undefined> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t), env: { DATABASE_URL, ...env }, now: () => Date.now() });
+  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t), env: { DATABASE_URL, SWITCHBOARD_API_TOKEN: token, ...env }, now: () => Date.now() });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -21,6 +23,7 @@ describe('command line', () => {
 
   beforeAll(async () => {
     office = await Office.open();
+    token = office.config.SWITCHBOARD_API_TOKEN;
     await office.seed({
       clients: [{ id: 'acme', name: 'Acme', numbers: [DID] }],
       receptionists: [{ id: 'rx1' }, { id: 'rx2' }],
@@ -86,6 +89,28 @@ describe('command line', () => {
     expect(rows.map((r) => r.id)).toEqual(['alex', 'jordan', 'riley', 'sam']);
   });
 
+  it('create-user adds a user with a scrypt hash; a client user needs --client; the password comes from env or stdin', async () => {
+    const env = { DATABASE_SCHEMA: schema, SWITCHBOARD_NEW_PASSWORD: 'correct horse battery' };
+    await cli(['migrate'], { DATABASE_SCHEMA: schema });
+    await cli(['seed-demo'], { DATABASE_SCHEMA: schema });
+    expect(await cli(['create-user', '--email', 'Boss@Example.com', '--role', 'admin'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^Created admin boss@example.com/) });
+    expect(await cli(['create-user', '--email', 'c@example.com', '--role', 'client'], env)).toMatchObject({ code: 1, err: expect.stringMatching(/needs a clientId/) });
+    const fromStdin = await runCli(['create-user', '--email', 'c@example.com', '--role', 'client', '--client', 'hale-law'], {
+      out: () => undefined,
+      err: () => undefined,
+      env: { DATABASE_URL, DATABASE_SCHEMA: schema },
+      now: () => Date.now(),
+      readLine: async () => 'from stdin, long enough',
+    });
+    expect(fromStdin).toBe(0);
+    expect(await cli(['create-user', '--email', 'boss@example.com', '--role', 'admin'], env)).toMatchObject({ code: 1, err: expect.stringMatching(/email-taken/) });
+    const pool = new pg.Pool({ connectionString: DATABASE_URL });
+    const { rows } = await pool.query(`SELECT email, role, client_id, password_hash FROM ${schema}.users ORDER BY email`);
+    await pool.end();
+    expect(rows.map((r) => [r.email, r.role, r.client_id])).toEqual([['boss@example.com', 'admin', null], ['c@example.com', 'client', 'hale-law']]);
+    for (const r of rows) expect(r.password_hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+  });
+
   it('given a server that is not there, an unknown command or a bad flag then one clear line and exit code 1', async () => {
     const down = await cli(['status', '--url', 'http://127.0.0.1:9']);
     expect(down).toMatchObject({ code: 1 });
@@ -95,7 +120,7 @@ describe('command line', () => {
   });
 
   it('the package bin runs the same CLI', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['bin/switchboard.mjs', 'receptionists', '--json', '--url', office.baseUrl]);
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/switchboard.mjs', 'receptionists', '--json', '--url', office.baseUrl], { env: { ...process.env, SWITCHBOARD_API_TOKEN: token } });
     expect(JSON.parse(stdout).map((r: { id: string }) => r.id).sort()).toEqual(['rx1', 'rx2']);
   });
 });

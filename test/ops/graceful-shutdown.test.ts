@@ -11,6 +11,8 @@ import { startSimulatorLab } from '../e2e/lab/simulator-lab';
 import { DATABASE_URL, REDIS_URL } from '../e2e/support/office';
 
 const DID = '5035550100';
+/** The API wants a token (API_AUTH defaults to required off the demo): the service token. */
+const TOKEN = 'shutdown-test-service-token-0123';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -65,12 +67,13 @@ describe('graceful shutdown', () => {
         HTTP_PORT: String(port),
         FASTAGI_PORT: '0',
         LOG_LEVEL: 'warn',
+        SWITCHBOARD_API_TOKEN: TOKEN,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
     const api = (method: string, path: string, body?: unknown) =>
-      fetch(`http://127.0.0.1:${port}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+      fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
     await lab.waitFor('Switchboard ready', async () => (await api('GET', '/health/ready').catch(() => null))?.status === 200, 20_000);
 
     await lab.setPhone('rx1', { kind: 'answer', afterMs: 50 });

@@ -77,6 +77,9 @@ export class Office {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ARI_HEARTBEAT_MS: '1000',
       FASTAGI_PORT: '0',
+      // The API wants a token, as in production; the tests use the service token.
+      API_AUTH: 'required',
+      SWITCHBOARD_API_TOKEN: `e2e-${randomBytes(16).toString('hex')}`,
       ...ami,
     });
     const office = new Office(lab, config);
@@ -153,10 +156,15 @@ export class Office {
     await this.switchboard.calls.reloadRoster();
   }
 
+  /** The service token every API request of the tests carries. */
+  get authHeaders(): Record<string, string> {
+    return { authorization: `Bearer ${this.config.SWITCHBOARD_API_TOKEN}` };
+  }
+
   async api<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
     const res = await fetch(this.baseUrl + path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...this.authHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

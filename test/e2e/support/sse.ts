@@ -3,9 +3,9 @@ export class EventStream {
   readonly events: Array<{ type: string; data: any }> = [];
   private readonly controller = new AbortController();
 
-  static async open(url: string): Promise<EventStream> {
+  static async open(url: string, headers: Record<string, string> = {}): Promise<EventStream> {
     const stream = new EventStream();
-    const res = await fetch(url, { signal: stream.controller.signal });
+    const res = await fetch(url, { headers, signal: stream.controller.signal });
     if (!res.ok || !res.body) throw new Error(`event stream: ${res.status}`);
     void stream.pump(res.body);
     return stream;
