@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../../src/domain/messages';
 import type { PbxChannel } from '../../src/ports/call-control';
 import { reconcile } from '../../src/calls/reconcile';
-import { waitingCallSnapshot } from '../support/snapshots';
+import { pbxChannel, waitingCallSnapshot } from '../support/snapshots';
 import { Office, clientProfile, ofType } from '../unit/support/office';
 
 const now = 1_000_000;
-const channel = (id: string, over: Partial<PbxChannel> = {}): PbxChannel => ({
-  id,
-  name: `PJSIP/x-${id}`,
-  state: 'Up',
-  callerName: 'A',
-  callerNumber: '1',
-  appName: 'Stasis',
-  appData: 'switchboard,inbound,5035550100',
-  createdAt: now - 10_000,
-  ...over,
-});
+const channel = (id: string, over: Partial<PbxChannel> = {}): PbxChannel => pbxChannel(id, now - 10_000, over);
 const base = { app: 'switchboard', now, receptionists: [], receptionistIds: ['rx1'] };
 const xfer = 'sb-xfer-c1-0';
 const transferred = (answered: boolean): CallSnapshot =>

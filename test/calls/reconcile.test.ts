@@ -2,20 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../../src/domain/messages';
 import type { PbxChannel } from '../../src/ports/call-control';
 import { reconcile } from '../../src/calls/reconcile';
-import { waitingCallSnapshot } from '../support/snapshots';
+import { pbxChannel, waitingCallSnapshot } from '../support/snapshots';
 
 const now = 1_000_000;
-const channel = (id: string, over: Partial<PbxChannel> = {}): PbxChannel => ({
-  id,
-  name: `PJSIP/x-${id}`,
-  state: 'Up',
-  callerName: 'A',
-  callerNumber: '1',
-  appName: 'Stasis',
-  appData: 'switchboard,inbound,5035550100',
-  createdAt: now - 10_000,
-  ...over,
-});
+const channel = (id: string, over: Partial<PbxChannel> = {}): PbxChannel => pbxChannel(id, now - 10_000, over);
 const call = (id: string, over: Partial<CallSnapshot> = {}): CallSnapshot =>
   waitingCallSnapshot(id, now - 10_000, { caller: { name: 'A', number: '1' }, ...over });
 const base = { app: 'switchboard', now, receptionists: [], receptionistIds: ['rx1', 'rx-2'] };
