@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --json] [-- --quick] [-- --only calls,features,erlang,analytics,messages]
+ * npm run bench [-- --json] [-- --quick] [-- --only calls,features,console,erlang,analytics,messages]
+ * console: 300 /api/live WebSockets, a new waiting caller -> the snapshot naming it on each socket.
  *
  * Sections (all by default; `--only` or BENCH_SECTIONS=analytics,messages picks some):
  * calls (routing, dispatch, memory against the simulator), features (receptionist feature code:
@@ -19,11 +20,12 @@ import { prepareFeatureCodeBench, summarise } from './bench/features';
 import { measureAsaAgainstErlangC } from './bench/erlang-c';
 import { measureAnalyticsRollup } from './bench/analytics';
 import { measureMessageJobsPerSecond } from './bench/message-jobs';
+import { measureConsoleUpdates } from './bench/console';
 
 const args = new Set(process.argv.slice(2));
 const asJson = args.has('--json');
 const quick = args.has('--quick');
-const SECTIONS = ['calls', 'features', 'erlang', 'analytics', 'messages'] as const;
+const SECTIONS = ['calls', 'features', 'console', 'erlang', 'analytics', 'messages'] as const;
 const onlyArg = process.argv.slice(2).find((a, i, all) => a.startsWith('--only=') || all[i - 1] === '--only');
 const onlyText = onlyArg?.replace(/^--only=/, '') ?? process.env.BENCH_SECTIONS ?? '';
 const only = new Set(onlyText.split(',').map((x) => x.trim()).filter(Boolean));
@@ -257,10 +259,26 @@ async function featureCodeBench(results: Record<string, unknown>): Promise<void>
   }
 }
 
+/** Console updates: 300 /api/live sockets, callers joining the queue (nobody available). */
+async function consoleBench(results: Record<string, unknown>): Promise<void> {
+  const rig = await startBenchRig({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, did: DID, receptionists: 10 });
+  try {
+    const sockets = Number(process.env.BENCH_CONSOLE_SOCKETS ?? 300);
+    const r = await measureConsoleUpdates(rig, { did: DID, sockets, callers: quick ? 50 : 200, ratePerS: 20, log: say });
+    results.console_update_p50_ms = r.p50;
+    results.console_update_p99_ms = r.p99;
+    results.console_detail = r;
+    say(`console: ${r.sockets} sockets x ${r.callers} callers: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (${r.missed} missed)`);
+  } finally {
+    await rig.close();
+  }
+}
+
 async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
   if (want('calls')) await callPathBench(results);
   if (want('features')) await featureCodeBench(results);
+  if (want('console')) await consoleBench(results);
 
   // --- the queue against Erlang C: a simulated day through the real Switchboard class -------
   if (want('erlang')) {
@@ -295,6 +313,7 @@ async function main(): Promise<void> {
       ['calls_per_s', results.calls_per_s, '>= 200'],
       ['feature_p50_ms', results.feature_p50_ms, ''],
       ['feature_p99_ms', results.feature_p99_ms, '<= 5'],
+      ['console_update_p99_ms', results.console_update_p99_ms, '<= 50'],
       ...Object.entries((results.asa_ratio_erlang_c ?? {}) as Record<string, number>).map(([k, v]) => [`asa_ratio_erlang_c[${k}]`, v, '1.00 +/- 0.05'] as [string, unknown, string]),
       [quick ? 'rss_mb_2k' : 'rss_mb_10k', results[quick ? 'rss_mb_2k' : 'rss_mb_10k'], '< 1024'],
       ['analytics_1m_s', results.analytics_1m_s, '< 30'],

@@ -158,6 +158,7 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     messaging,
     jobs: messaging,
     analytics,
+    live: { directory: pg.directory, changes: (listener) => ari.on('event', listener) },
     callbacks: new CallbackApi({ calls, store: callbackStore, directory: pg.directory, clock, rules: { pattern: config.CALLBACK_NUMBER_PATTERN } }),
     health: {
       check: async () => {

@@ -95,6 +95,9 @@ export async function startBenchRig(o: {
       HTTP_PORT: String(httpPort),
       FASTAGI_PORT: '0',
       LOG_LEVEL: 'error',
+      // The bench's own Switchboard, on loopback: its API calls carry no login.
+      HTTP_HOST: '127.0.0.1',
+      API_AUTH: 'open',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -58,6 +58,8 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   // The record's owner is checked by the route (404 for another client's call).
   'GET /api/calls/:id': { roles: ALL },
   'GET /api/events': { roles: STAFF },
+  // The console's WebSocket; a client user's stream holds only their client's callers (scoped in the route).
+  'GET /api/live': { roles: ALL, clientField: clientQuery },
 
   // In-call operations: the receptionist on the call (the domain checks `not-your-call`) or an admin.
   ...Object.fromEntries(

@@ -16,6 +16,8 @@ import { healthRoutes, type HealthCheck } from './health-routes';
 import { analyticsRoutes, type AnalyticsRoutesDeps } from './analytics-routes';
 import { jobRoutes, type JobRoutesDeps } from './job-routes';
 import { messageRoutes, type MessageRoutesDeps } from './message-routes';
+import { liveRoutes, type LiveRoutesDeps } from './live-routes';
+import { consoleRoutes } from './console-routes';
 
 /** The Prometheus page and the HTTP latency it records (see adapters/metrics). */
 export interface HttpMetrics {
@@ -52,6 +54,8 @@ export interface HttpDeps extends CallRoutesDeps, Partial<AdminRoutesDeps> {
   messaging?: MessageRoutesDeps['messaging'];
   jobs?: JobRoutesDeps['jobs'];
   analytics?: AnalyticsRoutesDeps['analytics'];
+  /** The live WebSocket (`GET /api/live`): client names and contacts, PBX events, limits. */
+  live?: Pick<LiveRoutesDeps, 'directory' | 'changes' | 'limits'>;
 }
 
 /** The HTTP API: JSON schemas on every route, stable error codes, no internals in 5xx bodies. */
@@ -115,6 +119,8 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   if (deps.messaging) app.register(messageRoutes({ messaging: deps.messaging }), { prefix: '/api' });
   if (deps.jobs) app.register(jobRoutes({ jobs: deps.jobs }), { prefix: '/api' });
   if (deps.analytics) app.register(analyticsRoutes({ analytics: deps.analytics, callLog: deps.callLog }), { prefix: '/api' });
+  app.register(liveRoutes({ ...deps.live, calls: deps.calls, hub: deps.hub, clock: deps.clock, auth: { mode: auth?.mode ?? (deps.apiToken ? 'required' : 'open'), serviceToken: deps.apiToken, users: auth?.users, now } }), { prefix: '/api' });
+  app.register(consoleRoutes());
   app.register(adminRoutes({ pbxAdmin: deps.pbxAdmin ?? null }), { prefix: '/api' });
   return app as unknown as FastifyInstance;
 }

@@ -75,6 +75,7 @@ const SAMPLES: Record<string, (t: Tenant, rx: string) => Sample> = {
   'GET /api/calls': (t) => ({ url: `/api/calls?clientId=${t.client}` }),
   'GET /api/calls/:id': (t) => ({ url: `/api/calls/${t.call}` }),
   'GET /api/events': () => ({ url: '/api/events' }),
+  'GET /api/live': (t) => ({ url: `/api/live?clientId=${t.client}` }),
   'POST /api/calls/:id/transfer': (t, rx) => ({ url: `/api/calls/${t.call}/transfer`, payload: { receptionistId: rx, to: { number: '+15035550199' } } }),
   ...Object.fromEntries(
     ['transfer/complete', 'transfer/cancel', 'transfer/three-way', 'hold', 'resume', 'voicemail', 'hangup', 'park'].map((op) => [
