@@ -42,7 +42,7 @@ export interface LiveLimits {
   debounceMs: number;
 }
 
-const DEFAULT_LIMITS: LiveLimits = { maxConnections: 1000, maxBufferedBytes: 1 << 20, heartbeatMs: 20_000, debounceMs: 25 };
+const DEFAULT_LIMITS: LiveLimits = { maxConnections: 1000, maxBufferedBytes: 1 << 20, heartbeatMs: 20_000, debounceMs: 10 };
 export const LIVE_PROTOCOL = 'switchboard.live';
 const CLIENT_TTL_MS = 30_000;
 
