@@ -81,6 +81,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
 /** The ARI the recordings come from; without ASTERISK_ARI_URL, the demo's simulator. */
 export function recordingsAri(config: WorkerConfig): { url: string; user: string; password: string; demo: boolean } {
   if (config.ASTERISK_ARI_URL) return { url: config.ASTERISK_ARI_URL, user: config.ASTERISK_ARI_USER, password: config.ASTERISK_ARI_PASSWORD, demo: false };
+  // The embedded simulator's fixed demo login (src/simulator defaults), loopback only: not a secret.
   return { url: `http://127.0.0.1:${config.SIMULATOR_PORT}`, user: 'asterisk', password: 'asterisk', demo: true };
 }
 

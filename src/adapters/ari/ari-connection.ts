@@ -152,10 +152,10 @@ export class AriConnection extends EventEmitter {
   }
 
   private connect(): void {
-    const wsUrl =
-      this.base.replace(/^http/, 'ws') +
-      `/events?app=${encodeURIComponent(this.opts.app)}&api_key=${encodeURIComponent(this.opts.user)}:${encodeURIComponent(this.opts.password)}`;
-    const socket = new WebSocket(wsUrl, { handshakeTimeout: this.opts.requestTimeoutMs ?? 5000 });
+    // Credentials go in the Authorization header (Asterisk's HTTP server takes Basic auth on the
+    // upgrade too), never in the URL, where proxies and access logs would keep them.
+    const wsUrl = this.base.replace(/^http/, 'ws') + `/events?app=${encodeURIComponent(this.opts.app)}`;
+    const socket = new WebSocket(wsUrl, { handshakeTimeout: this.opts.requestTimeoutMs ?? 5000, headers: { authorization: this.auth } });
     this.socket = socket;
     socket.on('open', () => {
       this.attempt = 0;
