@@ -87,6 +87,33 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'POST /api/admin/queues/:name/retry': { roles: ['admin'] },
   'POST /api/admin/reload': { roles: ['admin'] },
 
+  // The client portal (docs/portal.md): a client user reads and edits only its own client; staff read every client.
+  'GET /api/clients': { roles: ['admin', 'supervisor', 'client'] },
+  'GET /api/clients/:clientId/settings': { roles: ['admin', 'supervisor', 'receptionist', 'client'], clientField: clientParam },
+  'PUT /api/clients/:clientId/greeting': { roles: ['admin', 'client'], clientField: clientParam },
+  'PUT /api/clients/:clientId/status': { roles: ['admin', 'supervisor', 'client'], clientField: clientParam },
+  'DELETE /api/clients/:clientId/status': { roles: ['admin', 'supervisor', 'client'], clientField: clientParam },
+  'PUT /api/clients/:clientId/contacts/:code': { roles: ['admin', 'client'], clientField: clientParam },
+  'DELETE /api/clients/:clientId/contacts/:code': { roles: ['admin', 'client'], clientField: clientParam },
+  'PUT /api/clients/:clientId/hours': { roles: ['admin', 'client'], clientField: clientParam },
+  'PUT /api/clients/:clientId/closures': { roles: ['admin', 'client'], clientField: clientParam },
+  'PUT /api/clients/:clientId/after-hours': { roles: ['admin', 'client'], clientField: clientParam },
+  'POST /api/messages/:id/handled': { roles: ['admin', 'supervisor', 'client'], clientField: { in: 'body', key: 'clientId' } },
+  'GET /api/messages/:id/audio': { roles: ['admin', 'supervisor', 'client'], clientField: clientQuery },
+
+  // Announcements: admins publish; everyone signed in reads those meant for them, in their window.
+  'GET /api/announcements': { roles: ALL },
+  'GET /api/admin/announcements': { roles: ['admin'] },
+  'POST /api/admin/announcements': { roles: ['admin'] },
+  'DELETE /api/admin/announcements/:id': { roles: ['admin'] },
+
+  // Product usage (first-party, no trackers): every signed-in page reports its own actions; admins read the figures.
+  'POST /api/usage': { roles: ALL },
+  'GET /api/admin/usage': { roles: ['admin'] },
+
+  // The supervisor wallboard's figures of the day.
+  'GET /api/wallboard/today': { roles: ['admin', 'supervisor'] },
+
   'GET /api/analytics/intervals': { roles: ['admin', 'supervisor'] },
   'GET /api/analytics/billing': { roles: ['admin', 'supervisor', 'client'], clientField: clientQuery },
   'PUT /api/calls/:id/disposition': { roles: ['admin', 'supervisor'] },
