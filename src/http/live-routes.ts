@@ -32,6 +32,28 @@ export interface LiveRoutesDeps {
   changes?: (listener: () => void) => void;
   auth: { mode: 'required' | 'open'; serviceToken?: string; users?: UserStore; now: () => number };
   limits?: Partial<LiveLimits>;
+  /** Each client's posted status (the portal), current or scheduled; absent: none shown. */
+  statuses?: (clientIds: string[]) => Promise<Map<string, LiveClientStatus | null>>;
+  /** Announcements whose window includes `atMs` or starts later (filtered per scope and instant here). */
+  announcements?: (atMs: number) => Promise<LiveAnnouncement[]>;
+}
+
+/** A client's status as receptionists see it ("out until 3 pm: offer to cancel afternoon appointments"). */
+export interface LiveClientStatus {
+  text: string;
+  /** What the client asked receptionists to do: none, voicemail-all, screen-all, take-message. */
+  instruction: string;
+  startsAt: string | null;
+  endsAt: string | null;
+}
+
+export interface LiveAnnouncement {
+  id: string;
+  text: string;
+  level: string;
+  audience: 'receptionists' | 'clients' | 'everyone';
+  startsAt: string;
+  endsAt: string;
 }
 
 export interface LiveLimits {
@@ -40,9 +62,11 @@ export interface LiveLimits {
   maxBufferedBytes: number;
   heartbeatMs: number;
   debounceMs: number;
+  /** A rebuild at least this often, so a status or banner whose window opens or closes shows without an event. */
+  tickMs: number;
 }
 
-const DEFAULT_LIMITS: LiveLimits = { maxConnections: 1000, maxBufferedBytes: 1 << 20, heartbeatMs: 20_000, debounceMs: 10 };
+const DEFAULT_LIMITS: LiveLimits = { maxConnections: 1000, maxBufferedBytes: 1 << 20, heartbeatMs: 20_000, debounceMs: 10, tickMs: 5_000 };
 export const LIVE_PROTOCOL = 'switchboard.live';
 const CLIENT_TTL_MS = 30_000;
 
@@ -82,22 +106,67 @@ function tokenOf(req: IncomingMessage): string | null {
 
 /** The snapshots, built per scope from the call service's read models. */
 class LiveFeed {
-  private readonly clients = new Map<string, { at: number; profile: ClientProfile | null; contacts: ClientContact[] }>();
+  private readonly clients = new Map<string, { at: number; profile: ClientProfile | null; contacts: ClientContact[]; status: LiveClientStatus | null }>();
   private readonly lastSent = new Map<string, string>();
+  private announcements: { at: number; list: LiveAnnouncement[] } = { at: -Infinity, list: [] };
 
   constructor(private readonly deps: LiveRoutesDeps) {}
 
-  /** Fetches names and contacts not cached yet (or stale), so a build never waits on PostgreSQL twice. */
+  /** Fetches names, contacts and statuses not cached yet (or stale), so a build never waits on PostgreSQL twice. */
   async warm(clientIds: Iterable<string>): Promise<void> {
-    const directory = this.deps.directory;
-    if (!directory) return;
+    const { directory, statuses, announcements } = this.deps;
     const now = this.deps.clock.now();
+    const refreshBanners =
+      announcements && this.announcements.at < now - CLIENT_TTL_MS
+        ? announcements(now).then((list) => (this.announcements = { at: now, list }), () => undefined)
+        : undefined;
     const missing = [...new Set(clientIds)].filter((id) => (this.clients.get(id)?.at ?? -Infinity) < now - CLIENT_TTL_MS);
-    await Promise.all(
-      missing.map(async (id) => {
-        const [profile, rules] = await Promise.all([directory.client(id).catch(() => null), directory.transferRules(id).catch(() => ({ contacts: [], allow: [] }))]);
-        this.clients.set(id, { at: now, profile, contacts: rules.contacts });
-      }),
+    if (missing.length > 0 && (directory || statuses)) {
+      const [byClient, statusOf] = await Promise.all([
+        Promise.all(
+          missing.map(async (id) => {
+            if (!directory) return { id, profile: null, contacts: [] };
+            const [profile, rules] = await Promise.all([directory.client(id).catch(() => null), directory.transferRules(id).catch(() => ({ contacts: [], allow: [] }))]);
+            return { id, profile, contacts: rules.contacts };
+          }),
+        ),
+        statuses ? statuses(missing).catch(() => new Map<string, LiveClientStatus | null>()) : new Map<string, LiveClientStatus | null>(),
+      ]);
+      for (const c of byClient) this.clients.set(c.id, { at: now, profile: c.profile, contacts: c.contacts, status: statusOf.get(c.id) ?? null });
+    }
+    await refreshBanners;
+  }
+
+  /** A client's details changed (the portal): read again at the next build. */
+  forgetClient(clientId: string): void {
+    this.clients.delete(clientId);
+  }
+
+  /** Announcements were published or withdrawn: read again at the next build. */
+  forgetAnnouncements(): void {
+    this.announcements = { at: -Infinity, list: [] };
+  }
+
+  /** The client ids a build needs: callers in play, plus a client user's own. */
+  clientIdsFor(scopes: Iterable<Scope>): string[] {
+    const ids = this.clientIdsInPlay();
+    for (const s of scopes) if (s.clientId) ids.push(s.clientId);
+    return ids;
+  }
+
+  /** The status of a client now, when its window includes now. */
+  private statusOf(clientId: string, now: number): LiveClientStatus | null {
+    const status = this.clients.get(clientId)?.status ?? null;
+    if (!status) return null;
+    if (status.startsAt && Date.parse(status.startsAt) > now) return null;
+    if (status.endsAt && Date.parse(status.endsAt) <= now) return null;
+    return status;
+  }
+
+  private bannersFor(scope: Scope, now: number): LiveAnnouncement[] {
+    const audience = scope.clientId !== null ? 'clients' : scope.receptionistId !== null ? 'receptionists' : null;
+    return this.announcements.list.filter(
+      (a) => Date.parse(a.startsAt) <= now && now < Date.parse(a.endsAt) && (audience === null || a.audience === 'everyone' || a.audience === audience),
     );
   }
 
@@ -112,11 +181,21 @@ class LiveFeed {
   /** The stable part of a scope's snapshot (times as instants, so it can be compared). */
   private stable(scope: Scope) {
     const { calls } = this.deps;
+    const now = this.deps.clock.now();
     const mine = (clientId: string) => scope.clientId === null || clientId === scope.clientId;
     const queue = calls
       .waiting()
       .filter((c) => mine(c.clientId))
-      .map((c) => ({ callId: c.id, clientId: c.clientId, clientName: this.clientName(c.clientId), callerName: c.caller.name, callerNumber: c.caller.number, did: c.did, arrivedAt: c.arrivedAt }));
+      .map((c) => ({
+        callId: c.id,
+        clientId: c.clientId,
+        clientName: this.clientName(c.clientId),
+        callerName: c.caller.name,
+        callerNumber: c.caller.number,
+        did: c.did,
+        arrivedAt: c.arrivedAt,
+        clientStatus: this.statusOf(c.clientId, now),
+      }));
     const parked = calls
       .parked()
       .filter((p) => mine(p.clientId))
@@ -125,10 +204,17 @@ class LiveFeed {
       scope.clientId !== null
         ? []
         : calls.receptionists().map((r) => ({ id: r.id, name: r.name, presence: r.presence, presenceSince: r.presenceSince, reachable: r.reachable }));
-    return { queue, parked, receptionists, me: scope.receptionistId ? this.me(scope.receptionistId) : undefined };
+    return {
+      queue,
+      parked,
+      receptionists,
+      announcements: this.bannersFor(scope, now),
+      ...(scope.clientId !== null ? { client: { id: scope.clientId, name: this.clientName(scope.clientId), status: this.statusOf(scope.clientId, now) } } : {}),
+      me: scope.receptionistId ? this.me(scope.receptionistId, now) : undefined,
+    };
   }
 
-  private me(receptionistId: string) {
+  private me(receptionistId: string, now: number) {
     const { calls } = this.deps;
     const state = calls.receptionist(receptionistId);
     if (!state) return undefined;
@@ -156,6 +242,7 @@ class LiveFeed {
             clientId: c.clientId,
             clientName: client?.profile?.name ?? c.clientId,
             greeting: client?.profile?.greeting ?? '',
+            clientStatus: this.statusOf(c.clientId, now),
             callerName: c.caller.name,
             callerNumber: c.caller.number,
             did: c.did,
@@ -188,6 +275,8 @@ class LiveFeed {
         queue: s.queue.map((q, i) => ({ ...q, position: i + 1, waitMs: now - q.arrivedAt })),
         parked: s.parked.map((p) => ({ ...p, parkedMs: now - p.since })),
         receptionists: s.receptionists,
+        announcements: s.announcements,
+        ...(s.client ? { client: s.client } : {}),
         ...(me ? { me } : {}),
       });
     }
@@ -228,7 +317,7 @@ export function liveRoutes(deps: LiveRoutesDeps): FastifyPluginAsync {
       }
       building = true;
       try {
-        await feed.warm(feed.clientIdsInPlay());
+        await feed.warm(feed.clientIdsFor([...conns].map((c) => c.scope)));
         const cache = new Map<string, string | null>();
         for (const c of conns) {
           const text = feed.message(c.scope, false, cache);
@@ -256,6 +345,8 @@ export function liveRoutes(deps: LiveRoutesDeps): FastifyPluginAsync {
     };
     const unsubscribe = deps.hub.subscribe((notice) => {
       if (notice.type === 'screen-pop') pop(notice.pop);
+      if (notice.type === 'client-changed') feed.forgetClient(notice.clientId);
+      if (notice.type === 'announcements-changed') feed.forgetAnnouncements();
       changed();
     });
     deps.changes?.(changed);
@@ -271,6 +362,9 @@ export function liveRoutes(deps: LiveRoutesDeps): FastifyPluginAsync {
       }
     }, limits.heartbeatMs);
     heartbeat.unref();
+    // Windows open and close with no event: a status from 3 pm, a banner until 6 pm.
+    const tick = setInterval(changed, limits.tickMs);
+    tick.unref();
 
     const authenticate = async (req: IncomingMessage): Promise<Actor | null> => {
       const token = tokenOf(req);
@@ -306,7 +400,7 @@ export function liveRoutes(deps: LiveRoutesDeps): FastifyPluginAsync {
             ws.on('message', () => undefined); // consoles only listen
             ws.on('error', () => ws.terminate());
             ws.on('close', () => conns.delete(conn));
-            void feed.warm(feed.clientIdsInPlay()).then(() => {
+            void feed.warm(feed.clientIdsFor([conn.scope])).then(() => {
               const text = feed.message(conn.scope, true);
               if (text) send(conn, text);
             }, () => undefined);
@@ -322,6 +416,7 @@ export function liveRoutes(deps: LiveRoutesDeps): FastifyPluginAsync {
     app.addHook('preClose', async () => {
       app.server.off('upgrade', onUpgrade);
       clearInterval(heartbeat);
+      clearInterval(tick);
       if (timer) clearTimeout(timer);
       unsubscribe();
       for (const c of conns) c.ws.terminate();
@@ -330,8 +425,8 @@ export function liveRoutes(deps: LiveRoutesDeps): FastifyPluginAsync {
     });
 
     app.get('/live', { schema: { hide: true } }, async (request, reply) => {
-      await feed.warm(feed.clientIdsInPlay());
       const scope = scopeOf(request.actor ?? { kind: 'service' });
+      await feed.warm(feed.clientIdsFor([scope]));
       const text = feed.message(scope, true);
       return reply.type('application/json').send(text);
     });

@@ -44,17 +44,30 @@ describe('GET /console: the receptionist console', () => {
   it('references only same-origin assets: no CDN, no inline script or style, no on* attributes', async () => {
     const html = (await app.inject({ method: 'GET', url: '/console' })).body;
     const refs = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
-    expect(refs.sort()).toEqual(['/console/console.css', '/console/console.js']);
+    expect(refs.sort()).toEqual(['/console/console.css', '/console/console.js', '/kit/kit.css', '/kit/kit.js']);
+    // The shared kit loads before the page's own script.
+    expect(html.indexOf('/kit/kit.js')).toBeLessThan(html.indexOf('/console/console.js'));
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
     const js = readFileSync(join(DIR, 'console.js'), 'utf8');
     expect(js).not.toMatch(/https?:\/\//);
   });
 
-  it('never writes data as HTML: no innerHTML, outerHTML, insertAdjacentHTML, document.write or eval in the script', () => {
+  it('never writes data as HTML: no innerHTML, outerHTML, insertAdjacentHTML, document.write or eval in the script or the kit', () => {
+    for (const file of [join(DIR, 'console.js'), join(DIR, '../kit/kit.js')]) {
+      const js = readFileSync(file, 'utf8');
+      expect(js, file).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+    }
+    // Caller and client text goes through the kit's text(), which is textContent.
+    expect(readFileSync(join(DIR, '../kit/kit.js'), 'utf8')).toMatch(/function text\(el, value\) \{ el\.textContent =/);
+  });
+
+  it('every element the script looks up is on the page', () => {
+    const html = readFileSync(join(DIR, 'index.html'), 'utf8');
     const js = readFileSync(join(DIR, 'console.js'), 'utf8');
-    expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
-    // Caller and client text goes through textContent.
-    expect(js).toMatch(/textContent/);
+    const ids = new Set([...js.matchAll(/\$\('([a-z0-9-]+)'\)/g)].map((m) => m[1]));
+    for (const id of Object.keys(Object.fromEntries([...js.matchAll(/'(btn-[a-z]+)'/g)].map((m) => [m[1], 1])))) ids.add(id);
+    expect(ids.size).toBeGreaterThan(20);
+    for (const id of ids) expect(html, id).toContain(`id="${id}"`);
   });
 });
