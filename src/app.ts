@@ -8,6 +8,8 @@ import { PrometheusMetrics } from './adapters/metrics/prometheus';
 import { PostgresDialplanData } from './adapters/postgres/dialplan-data';
 import { PostgresUserStore } from './adapters/postgres/users';
 import { openCallAnalyticsFeed, PostgresAnalytics } from './adapters/postgres/analytics';
+import { PostgresCallStats } from './adapters/postgres/call-stats';
+import { WallboardFigures } from './analytics/wallboard';
 import { lazyMessagingClient } from './workers/messaging-client';
 import { dialplanRoutes, startFastAgiServer, type FastAgiServer } from './agi';
 import { createRedisLiveState } from './adapters/redis';
@@ -83,6 +85,7 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
   // Analytics: presence history and queue_log fed by the call service; figures, bills, recomputes for the API.
   const analyticsFeed = await openCallAnalyticsFeed({ pool: pg.pool, logger: log('analytics'), queueLogFile: config.QUEUE_LOG_FILE, agent: config.QUEUE_LOG_AGENT });
   const analytics = new PostgresAnalytics(pg.pool, () => clock.now(), analyticsSettings(config));
+  const wallboard = new WallboardFigures(new PostgresCallStats(pg.pool), clock, { timeZone: config.COMPANY_TIME_ZONE, options: analytics.options });
   // Typed messages and the jobs admin: the worker's queues, producer side, opened on first use.
   const messaging = lazyMessagingClient({ logger: log('messages'), shared: config, clock });
   // Gauges read the live state when scraped; `calls` exists by then.
@@ -158,7 +161,11 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     messaging,
     jobs: messaging,
     analytics,
+    wallboard,
     live: { directory: pg.directory, changes: (listener) => ari.on('event', listener) },
+    clientSettings: { store: pg.clientSettings, policy: transferSettings(config).policy },
+    announcements: pg.announcements,
+    usage: pg.usage,
     callbacks: new CallbackApi({ calls, store: callbackStore, directory: pg.directory, clock, rules: { pattern: config.CALLBACK_NUMBER_PATTERN } }),
     health: {
       check: async () => {

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { ClientProfile } from './domain/model';
 import type { PromptRules } from './domain/callback-prompt';
 import type { CallbackPolicy } from './domain/callbacks';
+import { isValidTimeZone } from './domain/business-hours';
 import { checkFeatureCodes, type FeatureCodeSettings } from './domain/feature-codes';
 import type { ParkSettings, TransferSettings } from './domain/switchboard';
 
@@ -60,6 +61,8 @@ export const ConfigSchema = Type.Object({
   // Analytics, billing and queue_log (docs/analytics.md).
   ANALYTICS_SERVICE_LEVEL_SECONDS: Type.Integer({ default: 20, minimum: 1, maximum: 3600 }),
   ANALYTICS_SHORT_ABANDON_SECONDS: Type.Integer({ default: 5, minimum: 0, maximum: 3600 }),
+  /** IANA zone of the company's day (the wallboard's "today"), e.g. `Europe/London`. */
+  COMPANY_TIME_ZONE: Type.String({ default: 'UTC', minLength: 1, maxLength: 64 }),
   BILLING_ROUNDING_SECONDS: Type.Integer({ default: 30, minimum: 1, maximum: 3600 }),
   BILLING_MINIMUM_SECONDS: Type.Integer({ default: 0, minimum: 0, maximum: 3600 }),
   BILLING_INCLUDE_HOLD: Type.Boolean({ default: true }),
@@ -140,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch {
     throw new ConfigError('invalid configuration: TRANSFER_EXTENSION_PATTERN is not a regular expression');
   }
+  if (!isValidTimeZone(config.COMPANY_TIME_ZONE)) throw new ConfigError('invalid configuration: COMPANY_TIME_ZONE is not a known time zone');
   return config;
 }
 

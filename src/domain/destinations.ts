@@ -139,6 +139,23 @@ function numberAllowed(e164: string, rules: ClientTransferRules, policy: Destina
   return refuse('destination-not-allowed', 'this number is not on the client\'s list');
 }
 
+/**
+ * May a client list this number as somewhere to send its callers (a contact's number, the
+ * after-hours forward)? The toll-fraud rule of an ad-hoc transfer: an international or
+ * premium-rate number needs a matching allow-list entry that says so. A domestic number is the
+ * client's own choice (a listed contact counts as allowed when transferring).
+ */
+export function listableNumber(
+  e164: string,
+  allow: readonly AllowRule[],
+  policy: DestinationPolicy,
+): { ok: true } | { ok: false; code: 'invalid-destination' | 'destination-not-allowed'; message: string } {
+  if (!E164.test(e164)) return { ok: false, code: 'invalid-destination', message: 'not an E.164 number (+ then 8-15 digits)' };
+  if (!isInternational(e164, policy) && !isPremium(e164, policy)) return { ok: true };
+  const decision = numberAllowed(e164, { contacts: [], allow: [...allow] }, policy);
+  return decision.ok ? { ok: true } : { ok: false, code: 'destination-not-allowed', message: decision.message };
+}
+
 function contactDestination(contact: ClientContact, policy: DestinationPolicy): DestinationDecision {
   if (contact.availability !== 'available') {
     return refuse('contact-unavailable', `${contact.name} is ${contact.availability === 'away' ? 'away' : 'taking voicemail only'}; offer voicemail instead`, true);

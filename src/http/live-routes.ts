@@ -12,6 +12,7 @@ import type { ClientContact } from '../domain/destinations';
 import type { ClientProfile } from '../domain/model';
 import type { ScreenPop } from '../domain/messages';
 import { mayCall, ruleFor, type Actor } from '../domain/access';
+import { visibleTo, type Announcement } from '../domain/announcements';
 import { userActor } from './access';
 import { sessionIdOf } from './passwords';
 
@@ -34,8 +35,8 @@ export interface LiveRoutesDeps {
   limits?: Partial<LiveLimits>;
   /** Each client's posted status (the portal), current or scheduled; absent: none shown. */
   statuses?: (clientIds: string[]) => Promise<Map<string, LiveClientStatus | null>>;
-  /** Announcements whose window includes `atMs` or starts later (filtered per scope and instant here). */
-  announcements?: (atMs: number) => Promise<LiveAnnouncement[]>;
+  /** Announcements active at `atMs`, every audience (filtered per scope here). */
+  announcements?: (atMs: number) => Promise<Announcement[]>;
 }
 
 /** A client's status as receptionists see it ("out until 3 pm: offer to cancel afternoon appointments"). */
@@ -47,14 +48,6 @@ export interface LiveClientStatus {
   endsAt: string | null;
 }
 
-export interface LiveAnnouncement {
-  id: string;
-  text: string;
-  level: string;
-  audience: 'receptionists' | 'clients' | 'everyone';
-  startsAt: string;
-  endsAt: string;
-}
 
 export interface LiveLimits {
   maxConnections: number;
@@ -69,6 +62,8 @@ export interface LiveLimits {
 const DEFAULT_LIMITS: LiveLimits = { maxConnections: 1000, maxBufferedBytes: 1 << 20, heartbeatMs: 20_000, debounceMs: 10, tickMs: 5_000 };
 export const LIVE_PROTOCOL = 'switchboard.live';
 const CLIENT_TTL_MS = 30_000;
+/** Announcements are read again this often, so one that starts on schedule shows within a tick. */
+const BANNER_TTL_MS = 5_000;
 
 interface Scope {
   key: string;
@@ -108,7 +103,7 @@ function tokenOf(req: IncomingMessage): string | null {
 class LiveFeed {
   private readonly clients = new Map<string, { at: number; profile: ClientProfile | null; contacts: ClientContact[]; status: LiveClientStatus | null }>();
   private readonly lastSent = new Map<string, string>();
-  private announcements: { at: number; list: LiveAnnouncement[] } = { at: -Infinity, list: [] };
+  private announcements: { at: number; list: Announcement[] } = { at: -Infinity, list: [] };
 
   constructor(private readonly deps: LiveRoutesDeps) {}
 
@@ -117,7 +112,7 @@ class LiveFeed {
     const { directory, statuses, announcements } = this.deps;
     const now = this.deps.clock.now();
     const refreshBanners =
-      announcements && this.announcements.at < now - CLIENT_TTL_MS
+      announcements && this.announcements.at <= now - BANNER_TTL_MS
         ? announcements(now).then((list) => (this.announcements = { at: now, list }), () => undefined)
         : undefined;
     const missing = [...new Set(clientIds)].filter((id) => (this.clients.get(id)?.at ?? -Infinity) < now - CLIENT_TTL_MS);
@@ -163,11 +158,16 @@ class LiveFeed {
     return status;
   }
 
-  private bannersFor(scope: Scope, now: number): LiveAnnouncement[] {
-    const audience = scope.clientId !== null ? 'clients' : scope.receptionistId !== null ? 'receptionists' : null;
-    return this.announcements.list.filter(
-      (a) => Date.parse(a.startsAt) <= now && now < Date.parse(a.endsAt) && (audience === null || a.audience === 'everyone' || a.audience === audience),
-    );
+  private bannersFor(scope: Scope, now: number) {
+    const viewer = scope.clientId !== null ? 'client' : scope.receptionistId !== null ? 'receptionist' : 'all';
+    return visibleTo(this.announcements.list, viewer, now).map((a) => ({
+      id: a.id,
+      text: a.text,
+      level: a.level,
+      audience: a.audience,
+      startsAt: new Date(a.startsAt).toISOString(),
+      endsAt: new Date(a.endsAt).toISOString(),
+    }));
   }
 
   clientIdsInPlay(): string[] {

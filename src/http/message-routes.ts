@@ -13,10 +13,14 @@ export interface MessagingApi {
   store: {
     clientName(clientId: string): Promise<string | null>;
     message(id: string): Promise<(Message & { deliveries: Delivery[] }) | null>;
-    messagesPage(opts: { clientId: string; since?: number; before?: { receivedAt: number; id: string }; limit: number }): Promise<Message[]>;
+    messagesPage(opts: { clientId: string; since?: number; before?: { receivedAt: number; id: string }; limit: number; handled?: boolean }): Promise<Message[]>;
+    /** Null: no such message, or another client's (when `clientId` is given). */
+    setHandled(id: string, opts: { clientId: string | null; handled: boolean; atMs: number; by: string }): Promise<Message | null>;
     channelViews(clientId: string): Promise<ChannelView[]>;
     replaceChannels(clientId: string, wanted: { emails: string[]; webhook: { url: string; secret?: string } | null }): Promise<ChannelView[] | 'webhook-secret-required'>;
   };
+  /** A voicemail's audio file from the media directory (MEDIA_DIR) by its stored name; rejects when missing. */
+  readAudio(fileName: string): Promise<Uint8Array>;
 }
 
 export interface MessageRoutesDeps {
@@ -48,6 +52,8 @@ const ListQuery = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     /** The `next` cursor of the previous page. */
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}_[0-9a-fA-F-]{36}$' })),
+    /** Only messages the client has (or has not) marked handled. */
+    handled: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
   },
   { additionalProperties: false },
 );
@@ -72,7 +78,7 @@ const ClientParams = Type.Object({ clientId: ClientId });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function messageJson(m: Message) {
+export function messageJson(m: Message) {
   return {
     id: m.id,
     kind: m.kind,
@@ -87,6 +93,8 @@ function messageJson(m: Message) {
     flags: m.flags,
     authorId: m.authorId,
     audio: m.audio ? { sha256: m.audio.sha256, contentType: m.audio.contentType, bytes: m.audio.bytes } : null,
+    handled: (m.handledAt ?? null) !== null,
+    handledAt: iso(m.handledAt ?? null),
   };
 }
 
@@ -151,7 +159,8 @@ export function messageRoutes(deps: MessageRoutesDeps): FastifyPluginAsync {
     app.get('/messages', { schema: { querystring: ListQuery } }, async (request) => {
       const q = request.query;
       const before = q.cursor ? { receivedAt: Number(q.cursor.split('_')[0]), id: q.cursor.slice(q.cursor.indexOf('_') + 1) } : undefined;
-      const rows = await messaging.store.messagesPage({ clientId: q.clientId, since: q.since ? Date.parse(q.since) : undefined, before, limit: q.limit });
+      const handled = q.handled === undefined ? undefined : q.handled === 'true';
+      const rows = await messaging.store.messagesPage({ clientId: q.clientId, since: q.since ? Date.parse(q.since) : undefined, before, limit: q.limit, handled });
       const last = rows[rows.length - 1];
       return { messages: rows.map(messageJson), next: rows.length === q.limit && last ? `${last.receivedAt}_${last.id}` : null };
     });

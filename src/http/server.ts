@@ -16,8 +16,14 @@ import { healthRoutes, type HealthCheck } from './health-routes';
 import { analyticsRoutes, type AnalyticsRoutesDeps } from './analytics-routes';
 import { jobRoutes, type JobRoutesDeps } from './job-routes';
 import { messageRoutes, type MessageRoutesDeps } from './message-routes';
-import { liveRoutes, type LiveRoutesDeps } from './live-routes';
+import { liveRoutes, type LiveClientStatus, type LiveRoutesDeps } from './live-routes';
 import { consoleRoutes } from './console-routes';
+import { clientRoutes } from './client-routes';
+import type { ClientSettingsStore, ClientStatusView } from '../ports/client-settings';
+import { DEFAULT_DESTINATION_POLICY, type DestinationPolicy } from '../domain/destinations';
+import { wallboardRoutes, type WallboardRoutesDeps } from './wallboard-routes';
+import { announcementRoutes, type AnnouncementRoutesDeps } from './announcement-routes';
+import { usageRoutes, type UsageRoutesDeps } from './usage-routes';
 
 /** The Prometheus page and the HTTP latency it records (see adapters/metrics). */
 export interface HttpMetrics {
@@ -56,6 +62,21 @@ export interface HttpDeps extends CallRoutesDeps, Partial<AdminRoutesDeps> {
   analytics?: AnalyticsRoutesDeps['analytics'];
   /** The live WebSocket (`GET /api/live`): client names and contacts, PBX events, limits. */
   live?: Pick<LiveRoutesDeps, 'directory' | 'changes' | 'limits'>;
+  /** Today's figures of the supervisor wallboard (`GET /api/wallboard/today`), served when given. */
+  wallboard?: WallboardRoutesDeps['wallboard'];
+  /** The client portal's settings routes (docs/portal.md), served when given; `policy`: the transfer policy (default: DEFAULT_DESTINATION_POLICY). */
+  clientSettings?: { store: ClientSettingsStore; policy?: DestinationPolicy };
+  /** Announcements (published by admins, read by every page), served when given. */
+  announcements?: AnnouncementRoutesDeps['announcements'];
+  /** First-party product usage (reports and the admin figures), served when given. */
+  usage?: UsageRoutesDeps['usage'];
+}
+
+/** What a console shows of a client's status (the rest of the view is the portal's). */
+function liveStatuses(views: Map<string, ClientStatusView | null>): Map<string, LiveClientStatus | null> {
+  const out = new Map<string, LiveClientStatus | null>();
+  for (const [id, v] of views) out.set(id, v ? { text: v.text, instruction: v.instruction, startsAt: v.startsAt, endsAt: v.endsAt } : null);
+  return out;
 }
 
 /** The HTTP API: JSON schemas on every route, stable error codes, no internals in 5xx bodies. */
@@ -119,7 +140,21 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   if (deps.messaging) app.register(messageRoutes({ messaging: deps.messaging }), { prefix: '/api' });
   if (deps.jobs) app.register(jobRoutes({ jobs: deps.jobs }), { prefix: '/api' });
   if (deps.analytics) app.register(analyticsRoutes({ analytics: deps.analytics, callLog: deps.callLog }), { prefix: '/api' });
-  app.register(liveRoutes({ ...deps.live, calls: deps.calls, hub: deps.hub, clock: deps.clock, auth: { mode: auth?.mode ?? (deps.apiToken ? 'required' : 'open'), serviceToken: deps.apiToken, users: auth?.users, now } }), { prefix: '/api' });
+  if (deps.wallboard) app.register(wallboardRoutes({ wallboard: deps.wallboard }), { prefix: '/api' });
+  const settings = deps.clientSettings?.store;
+  const announcements = deps.announcements;
+  const live: Partial<LiveRoutesDeps> = {
+    ...deps.live,
+    ...(settings ? { statuses: async (ids: string[]) => liveStatuses(await settings.currentStatuses(ids, now())) } : {}),
+    ...(announcements ? { announcements: (atMs: number) => announcements.active(atMs) } : {}),
+  };
+  app.register(liveRoutes({ ...live, calls: deps.calls, hub: deps.hub, clock: deps.clock, auth: { mode: auth?.mode ?? (deps.apiToken ? 'required' : 'open'), serviceToken: deps.apiToken, users: auth?.users, now } }), { prefix: '/api' });
+  if (deps.clientSettings) {
+    const { store, policy } = deps.clientSettings;
+    app.register(clientRoutes({ settings: store, policy: policy ?? DEFAULT_DESTINATION_POLICY, hub: deps.hub, clock: deps.clock, messaging: deps.messaging }), { prefix: '/api' });
+  }
+  if (deps.announcements) app.register(announcementRoutes({ announcements: deps.announcements, hub: deps.hub, clock: deps.clock }), { prefix: '/api' });
+  if (deps.usage) app.register(usageRoutes({ usage: deps.usage, clock: deps.clock }), { prefix: '/api' });
   app.register(consoleRoutes());
   app.register(adminRoutes({ pbxAdmin: deps.pbxAdmin ?? null }), { prefix: '/api' });
   return app as unknown as FastifyInstance;

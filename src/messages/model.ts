@@ -39,6 +39,9 @@ export interface Message {
   flags: MessageFlag[];
   /** The receptionist who typed it. */
   authorId: string | null;
+  /** When the client marked it handled (the portal), and who: a user id or `service`. Absent: not read from the store. */
+  handledAt?: number | null;
+  handledBy?: string | null;
 }
 
 export type ChannelKind = 'email' | 'webhook';

@@ -7,6 +7,7 @@ import { reasonOf } from '../messages/errors';
 import { saveTypedMessage, type SavedMessage } from '../messages/message-service';
 import type { Clock } from '../ports/clock';
 import { WorkerAdmin } from './admin';
+import { MediaDirectory } from './media-dir';
 import { jobAttempts, loadWorkerConfig, type WorkerConfig } from './config';
 import { JobQueues } from './queues';
 
@@ -20,6 +21,8 @@ export interface MessagingClient {
   admin: WorkerAdmin;
   /** Messages, deliveries and channels, for read routes and channel management. */
   store: PostgresMessageStore;
+  /** A voicemail's audio from MEDIA_DIR (the worker's setting: both processes must share the directory). */
+  readAudio(fileName: string): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export function openMessagingClient(opts: { logger: Logger; config?: WorkerConfi
     defaultClientName: config.DEFAULT_CLIENT_NAME,
     logger: opts.logger,
   });
+  const media = new MediaDirectory(config.MEDIA_DIR);
   const queues = new JobQueues({ redisUrl: config.REDIS_URL, prefix: config.WORKER_QUEUE_PREFIX, attempts: jobAttempts(config) });
   const deps = {
     store: postgres.store,
@@ -55,6 +59,7 @@ export function openMessagingClient(opts: { logger: Logger; config?: WorkerConfi
     },
     admin: new WorkerAdmin(queues, postgres.store),
     store: postgres.store,
+    readAudio: (fileName) => media.read(fileName),
     async close() {
       await queues.close();
       await postgres.close();
@@ -81,6 +86,7 @@ export function lazyMessagingClient(opts: {
   };
   return {
     submitTypedMessage: (input) => open().submitTypedMessage(input),
+    readAudio: (fileName) => open().readAudio(fileName),
     get admin() {
       return open().admin;
     },

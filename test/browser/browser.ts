@@ -36,3 +36,22 @@ export async function signedIn(browser: Browser, url: string, email: string, pas
 export function pageErrors(page: Page): string[] {
   return (page as Page & { errors?: string[] }).errors ?? [];
 }
+
+/** Waits until the element's text is `wanted` (a string: exactly; a RegExp: matches). */
+export async function waitForText(page: Page, selector: string, wanted: string | RegExp, timeout = 5_000): Promise<void> {
+  const arg = typeof wanted === 'string' ? { selector, exact: wanted, source: null, flags: '' } : { selector, exact: null, source: wanted.source, flags: wanted.flags };
+  await page
+    .waitForFunction(
+      (a) => {
+        // Runs in the page (the DOM is not in this project's TypeScript lib).
+        const text = ((globalThis as any).document.querySelector(a.selector)?.textContent ?? '') as string;
+        return a.exact !== null ? text === a.exact : new RegExp(a.source as string, a.flags).test(text);
+      },
+      arg,
+      { timeout },
+    )
+    .catch(async (err: Error) => {
+      const seen = await page.textContent(selector).catch(() => null);
+      throw new Error(`${selector}: wanted ${String(wanted)}, saw ${JSON.stringify(seen)} (${err.message.split('\n')[0]})`);
+    });
+}

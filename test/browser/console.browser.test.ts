@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Office } from '../e2e/support/office';
-import { haveChromium, launchChromium, pageErrors, signedIn } from './browser';
+import { haveChromium, launchChromium, pageErrors, signedIn, waitForText } from './browser';
 
 const DID = '5035550100';
 const LEE = '+15035559999';
@@ -60,9 +60,9 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
   async function consoleOfRx1(answerMs: number): Promise<Page> {
     await office.lab.setPhone('rx1', { kind: 'answer', afterMs: answerMs });
     const page = await signedIn(browser, `${office.baseUrl}/console`, 'rx1@example.com', PASSWORD);
-    await page.waitForFunction(() => document.getElementById('link')?.textContent === 'live');
+    await waitForText(page, '#link', 'live');
     await page.click('#btn-available');
-    await page.waitForFunction(() => document.getElementById('my-state')?.textContent === 'available');
+    await waitForText(page, '#my-state', 'available');
     return page;
   }
 
@@ -76,7 +76,7 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
     expect(await page.textContent('#call-caller')).toBe('<b>Pat</b> Caller');
     expect(await page.locator('#call-caller b').count()).toBe(0);
     expect(await page.textContent('#call-status')).toBe('ringing');
-    await page.waitForFunction(() => document.getElementById('call-status')?.textContent === 'connected');
+    await waitForText(page, '#call-status', 'connected');
     expect((await call.view()).connectedTo).toBe('rx1');
     expect(await page.textContent('#my-state')).toBe('on-call');
     expect(pageErrors(page)).toEqual([]);
@@ -87,13 +87,13 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
     await lab.setPhone(numberPhone(LEE), { kind: 'answer', afterMs: 300 });
     const page = await consoleOfRx1(100);
     const call = await lab.placeCall({ did: DID, callerName: 'Pat Caller', callerNumber: '5035551234' });
-    await page.waitForFunction(() => document.getElementById('call-status')?.textContent === 'connected');
+    await waitForText(page, '#call-status', 'connected');
     const row = page.locator('#contacts tr[data-code="3"]');
     expect(await row.textContent()).toContain('Dr Lee');
     expect(await row.textContent()).toContain('screen first');
     await row.locator('button.contact-screened').click();
     // Dr Lee answers the consultation: the console says so; the caller is held apart.
-    await page.waitForFunction(() => /^consulting/.test(document.getElementById('call-status')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await waitForText(page, '#call-status', /^consulting/, 10_000);
     await lab.waitFor('Dr Lee on the line', async () => (await lab.phone(numberPhone(LEE))).activeChannelId !== null, 10_000);
     expect((await call.view()).connectedTo).toBeNull();
     await page.click('#btn-complete');
@@ -101,5 +101,39 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
     await page.waitForSelector('#call-empty', { state: 'visible' });
     expect(await page.textContent('#action-error')).toBe('');
     expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('given rx1 on an Acme call when the Acme owner posts a status on the portal from a phone-sized screen then the console shows it, with the instruction, within a second', async () => {
+    const rx = await consoleOfRx1(100);
+    await office.lab.placeCall({ did: DID, callerName: 'Pat Caller', callerNumber: '5035551234' });
+    await waitForText(rx, '#call-status', 'connected');
+    expect(await rx.isVisible('#call-client-status')).toBe(false);
+
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    const portal = await context.newPage();
+    const portalErrors: string[] = [];
+    portal.on('pageerror', (err) => portalErrors.push(err.message));
+    await portal.goto(`${office.baseUrl}/portal`);
+    await portal.fill('#email', 'owner@acme.example');
+    await portal.fill('#password', PASSWORD);
+    await portal.click('#login-form button[type=submit]');
+    await portal.waitForSelector('#status-form', { state: 'visible' });
+    // Usable on a phone: nothing wider than the screen.
+    expect(await portal.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await portal.fill('#status-text', 'Out until 3 pm: sick child <b>cancel</b> afternoon appointments');
+    await portal.selectOption('#status-instruction', 'take-message');
+    await portal.click('#status-post');
+    // From the owner's click to the receptionist's screen.
+    await waitForText(rx, '#call-status-text', 'Out until 3 pm: sick child <b>cancel</b> afternoon appointments', 1_000);
+    expect(await rx.textContent('#call-status-instruction')).toBe('Take a message.');
+    expect(await rx.locator('#call-client-status b').count()).toBe(0);
+    await waitForText(portal, '#status-current', /Out until 3 pm/);
+
+    // Cleared on the portal: gone from the console.
+    portal.once('dialog', (d) => void d.accept());
+    await portal.click('#status-clear');
+    await rx.waitForSelector('#call-client-status', { state: 'hidden', timeout: 1_000 });
+    expect(pageErrors(rx)).toEqual([]);
+    expect(portalErrors).toEqual([]);
   });
 });

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { PostgresAnalytics } from '../../src/adapters/postgres/analytics';
+import { PostgresCallStats } from '../../src/adapters/postgres/call-stats';
+import { WallboardFigures } from '../../src/analytics/wallboard';
 import { PostgresUserStore } from '../../src/adapters/postgres/users';
 import { NoticeHub } from '../../src/adapters/runtime/notice-hub';
 import { CallService } from '../../src/calls/call-service';
@@ -11,6 +17,7 @@ import type { ClientProfile } from '../../src/domain/model';
 import { buildHttp } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { loadWorkerConfig } from '../../src/workers/config';
+import { MediaDirectory } from '../../src/workers/media-dir';
 import { openMessagingClient, type MessagingClient } from '../../src/workers/messaging-client';
 import { MemoryCallLog, MemoryDirectory, MemoryLiveState, RecordingPbx } from '../support/fakes';
 import { DATABASE_URL, REDIS_URL, TestDatabase } from '../workers/support/harness';
@@ -27,6 +34,8 @@ interface Tenant {
   client: string;
   call: string;
   message: string;
+  /** A voicemail message with audio (the portal's player). */
+  voicemail: string;
   callback: string;
 }
 
@@ -102,9 +111,37 @@ const SAMPLES: Record<string, (t: Tenant, rx: string) => Sample> = {
   'GET /api/analytics/billing': (t) => ({ url: `/api/analytics/billing?clientId=${t.client}&period=2026-11` }),
   'PUT /api/calls/:id/disposition': (t) => ({ url: `/api/calls/${t.call}/disposition`, payload: { disposition: null } }),
   'POST /api/analytics/recompute': () => ({ url: '/api/analytics/recompute', payload: { from: '2026-11-23T10:00:00Z', to: '2026-11-23T11:00:00Z' } }),
+  'GET /api/wallboard/today': () => ({ url: '/api/wallboard/today' }),
+  'GET /api/clients': () => ({ url: '/api/clients' }),
+  'GET /api/clients/:clientId/settings': (t) => ({ url: `/api/clients/${t.client}/settings` }),
+  'PUT /api/clients/:clientId/greeting': (t) => ({ url: `/api/clients/${t.client}/greeting`, payload: { greeting: 'Thank you for calling' } }),
+  'PUT /api/clients/:clientId/status': (t) => ({ url: `/api/clients/${t.client}/status`, payload: { text: 'Back at 3 pm', instruction: 'take-message' } }),
+  'DELETE /api/clients/:clientId/status': (t) => ({ url: `/api/clients/${t.client}/status` }),
+  'PUT /api/clients/:clientId/contacts/:code': (t) => ({
+    url: `/api/clients/${t.client}/contacts/7`,
+    payload: { name: 'Dana', number: '+15035550111', alwaysScreen: false, availability: 'available', note: '' },
+  }),
+  'DELETE /api/clients/:clientId/contacts/:code': (t) => ({ url: `/api/clients/${t.client}/contacts/8` }),
+  'PUT /api/clients/:clientId/hours': (t) => ({ url: `/api/clients/${t.client}/hours`, payload: { timeZone: 'UTC', hours: [{ weekday: 1, opens: '09:00', closes: '17:00' }] } }),
+  'PUT /api/clients/:clientId/closures': (t) => ({ url: `/api/clients/${t.client}/closures`, payload: { closures: [{ firstDay: '2026-12-25', lastDay: '2026-12-25', label: 'Christmas' }] } }),
+  'PUT /api/clients/:clientId/after-hours': (t) => ({ url: `/api/clients/${t.client}/after-hours`, payload: { action: 'voicemail' } }),
+  'POST /api/messages/:id/handled': (t) => ({ url: `/api/messages/${t.message}/handled`, payload: { handled: true } }),
+  'GET /api/messages/:id/audio': (t) => ({ url: `/api/messages/${t.voicemail}/audio` }),
+  'GET /api/announcements': () => ({ url: '/api/announcements' }),
+  'GET /api/admin/announcements': () => ({ url: '/api/admin/announcements' }),
+  'POST /api/admin/announcements': () => ({
+    url: '/api/admin/announcements',
+    payload: { text: 'Office closed', level: 'info', audience: 'everyone', startsAt: new Date(NOW).toISOString(), endsAt: new Date(NOW + 3_600_000).toISOString() },
+  }),
+  'DELETE /api/admin/announcements/:id': () => ({ url: '/api/admin/announcements/no-such-announcement' }),
+  'POST /api/usage': () => ({ url: '/api/usage', payload: { app: 'portal', action: 'open' } }),
+  'GET /api/admin/usage': () => ({ url: '/api/admin/usage?days=30' }),
 };
 
 const ids = { supervisor: '' };
+
+/** Routes holding no client's data: every client user gets the same kind of answer. */
+const TENANTLESS = new Set(['GET /api/announcements', 'POST /api/usage', 'GET /api/clients']);
 
 type Caller = { name: string; role: Role | null; tenant: 'acme' | 'zenith'; rx: string };
 const CALLERS: Caller[] = [
@@ -121,11 +158,12 @@ describe('tenant isolation: every route x every caller', () => {
   let db: TestDatabase;
   let messaging: MessagingClient;
   let app: FastifyInstance;
+  let mediaDir: string;
   const routes: Array<{ method: string; url: string }> = [];
   const tokens: Record<string, string> = {};
   const tenants: Record<'acme' | 'zenith', Tenant> = {
-    acme: { client: 'acme', call: 'call-acme-1', message: '', callback: 'cb-acme-1' },
-    zenith: { client: 'zenith', call: 'call-zen-1', message: '', callback: 'cb-zen-1' },
+    acme: { client: 'acme', call: 'call-acme-1', message: '', voicemail: '', callback: 'cb-acme-1' },
+    zenith: { client: 'zenith', call: 'call-zen-1', message: '', voicemail: '', callback: 'cb-zen-1' },
   };
 
   beforeAll(async () => {
@@ -141,9 +179,23 @@ describe('tenant isolation: every route x every caller', () => {
       db.callServer.callLog.append({ kind: 'ended', callId, at: at + 30_000, outcome: 'abandoned', waitMs: 30_000, endedBy: 'caller' } as TimelineEntry);
     }
     await db.callServer.callLog.flush();
-    messaging = openMessagingClient({ logger: createLogger('silent'), config: loadWorkerConfig({ DATABASE_URL, DATABASE_SCHEMA: db.schema, REDIS_URL, WORKER_QUEUE_PREFIX: db.prefix }) });
+    mediaDir = await mkdtemp(path.join(tmpdir(), 'matrix-media-'));
+    messaging = openMessagingClient({
+      logger: createLogger('silent'),
+      config: loadWorkerConfig({ DATABASE_URL, DATABASE_SCHEMA: db.schema, REDIS_URL, WORKER_QUEUE_PREFIX: db.prefix, MEDIA_DIR: mediaDir }),
+    });
     for (const t of Object.values(tenants)) {
       t.message = (await messaging.submitTypedMessage({ clientId: t.client, callerName: 'Pat', callerNumber: '5035551234', text: `For ${t.client}` })).messageId;
+      const stored = await new MediaDirectory(mediaDir).put(new TextEncoder().encode(`RIFF audio of ${t.call}`), 'wav');
+      const saved = await db.messages.saveMessage(
+        {
+          id: randomUUID(), sourceKey: `call:${t.call}`, kind: 'voicemail', clientId: t.client, clientName: t.client, callId: t.call, callerName: 'Pat',
+          callerNumber: '5035551234', dialled: '5035550100', receivedAt: NOW - 60_000, durationMs: 3000, text: null, transcript: null, flags: [], authorId: null,
+          audio: { ...stored, contentType: 'audio/wav', bytes: 20 },
+        },
+        { maxAttempts: { email: 1, webhook: 1 } },
+      );
+      t.voicemail = saved.messageId;
     }
 
     const directory = new MemoryDirectory();
@@ -167,6 +219,10 @@ describe('tenant isolation: every route x every caller', () => {
       messaging,
       jobs: messaging,
       analytics: new PostgresAnalytics(db.pool, () => NOW),
+      wallboard: new WallboardFigures(new PostgresCallStats(db.pool), clock, { timeZone: 'UTC', options: { serviceLevelSeconds: 20, shortAbandonSeconds: 5 } }),
+      announcements: db.callServer.announcements,
+      usage: db.callServer.usage,
+      clientSettings: { store: db.callServer.clientSettings },
     });
     app.addHook('onRoute', (r) => {
       for (const method of [r.method].flat()) if (r.url.startsWith('/api/')) routes.push({ method, url: r.url });
@@ -194,6 +250,7 @@ describe('tenant isolation: every route x every caller', () => {
     await app?.close();
     await messaging?.close();
     await db?.close();
+    if (mediaDir) await rm(mediaDir, { recursive: true, force: true });
   });
 
   const freshToken = async (role: Role) =>
@@ -239,7 +296,7 @@ describe('tenant isolation: every route x every caller', () => {
           expect(res.statusCode === 401 && code === 'unauthorized', '401 unauthorized');
         } else if (!allowedRole) {
           expect(res.statusCode === 403 && code === 'forbidden', '403 forbidden');
-        } else if (caller.name === 'client-other' && !key.includes(' /api/auth/')) {
+        } else if (caller.name === 'client-other' && !key.includes(' /api/auth/') && !TENANTLESS.has(key)) {
           expect(res.statusCode === 403 || res.statusCode === 404, '403 other-client or 404');
         } else if (caller.name === 'receptionist-as-another' && rule.receptionistField) {
           expect(res.statusCode === 403 && code === 'not-your-receptionist', '403 not-your-receptionist');
@@ -252,7 +309,7 @@ describe('tenant isolation: every route x every caller', () => {
           expect(!(res.statusCode < 300 && /^\/api\/(admin|users)/.test(sample.url)), 'no admin route for this role');
         }
         if (caller.role === 'client') {
-          expect(!(res.statusCode < 300 && route.method !== 'GET' && !/^POST \/api\/auth|delivery-channels/.test(key)), 'a client only reads (and sets its own delivery channels)');
+          expect(!(res.statusCode < 300 && route.method !== 'GET' && !/^POST \/api\/auth|delivery-channels|^POST \/api\/usage$|^(PUT|DELETE) \/api\/clients\/:clientId\/|^POST \/api\/messages\/:id\/handled$/.test(key)), 'a client only reads (and sets its own delivery channels and portal settings, marks its own messages handled, reports its own usage)');
           for (const m of [...ZENITH_MARKERS, tenants.zenith.message]) expect(!res.body.includes(m), `no ${m} in the answer`);
         }
       }

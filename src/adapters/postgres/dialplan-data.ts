@@ -38,7 +38,9 @@ const CLIENT_SQL = `
          s.text AS status_text, s.posted_at AS status_posted_at, s.expires_at AS status_expires_at
   FROM client_numbers n
   JOIN clients c ON c.id = n.client_id
+  -- A status scheduled to start later is not current yet (an ended one is dropped by currentStatusText).
   LEFT JOIN client_status s ON s.client_id = c.id
+    AND (s.starts_at IS NULL OR s.starts_at <= to_timestamp($2::double precision / 1000))
   WHERE n.number = $1`;
 
 function toDialplanClient(row: ClientRow): DialplanClient {

@@ -5,7 +5,8 @@ import type { ClientProfile, ReceptionistProfile } from '../../domain/model';
 import type { ClientRecord, Directory, DirectoryAdmin } from '../../ports/directory';
 import { normaliseNumber } from './numbers';
 
-const NOTIFY_CHANNEL = 'switchboard_directory';
+/** NOTIFY on this channel with the schema as payload: every call server reloads its directory cache. */
+export const NOTIFY_CHANNEL = 'switchboard_directory';
 const REFRESH_MS = 30_000;
 const NEGATIVE_TTL_MS = 5_000;
 

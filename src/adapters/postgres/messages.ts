@@ -28,6 +28,8 @@ function toMessage(r: Row): Message {
     transcript: (r.transcript as string | null) ?? null,
     flags: (r.flags as MessageFlag[]) ?? [],
     authorId: (r.author_id as string | null) ?? null,
+    handledAt: msOrNull(r.handled_at),
+    handledBy: (r.handled_by as string | null) ?? null,
   };
 }
 
@@ -367,16 +369,34 @@ export class PostgresMessageStore implements MessageStore {
    * One page of a client's messages, newest first: received at or after `since`, and strictly
    * before the `before` cursor (the last row of the previous page) when given.
    */
-  async messagesPage(opts: { clientId: string; since?: number; before?: { receivedAt: number; id: string }; limit: number }): Promise<Message[]> {
+  async messagesPage(opts: { clientId: string; since?: number; before?: { receivedAt: number; id: string }; limit: number; handled?: boolean }): Promise<Message[]> {
     const { rows } = await this.pool.query(
       `SELECT * FROM messages
        WHERE client_id = $1
          AND ($2::double precision IS NULL OR received_at >= to_timestamp($2::double precision / 1000))
          AND ($3::double precision IS NULL OR (received_at, id) < (to_timestamp($3::double precision / 1000), $4::uuid))
+         AND ($6::boolean IS NULL OR (handled_at IS NOT NULL) = $6)
        ORDER BY received_at DESC, id DESC LIMIT $5`,
-      [opts.clientId, opts.since ?? null, opts.before?.receivedAt ?? null, opts.before?.id ?? null, opts.limit],
+      [opts.clientId, opts.since ?? null, opts.before?.receivedAt ?? null, opts.before?.id ?? null, opts.limit, opts.handled ?? null],
     );
     return rows.map(toMessage);
+  }
+
+  /**
+   * Marks a message handled (the first mark is kept: when and by whom) or not handled. Null when
+   * there is no such message, or it belongs to another client than `clientId` (when given).
+   */
+  async setHandled(id: string, opts: { clientId: string | null; handled: boolean; atMs: number; by: string }): Promise<Message | null> {
+    if (!UUID.test(id)) return null;
+    const { rows } = await this.pool.query(
+      `UPDATE messages SET
+         handled_at = CASE WHEN $3 THEN COALESCE(handled_at, to_timestamp($4::double precision / 1000)) END,
+         handled_by = CASE WHEN $3 THEN COALESCE(handled_by, $5) END
+       WHERE id = $1 AND ($2::text IS NULL OR client_id = $2)
+       RETURNING *`,
+      [id, opts.clientId, opts.handled, opts.atMs, opts.by],
+    );
+    return rows[0] ? toMessage(rows[0]) : null;
   }
 
   /** A client's channels with whether each has a secret (the secret itself never leaves here). */
