@@ -132,4 +132,49 @@ describe('GET /api/live: whole snapshots over a WebSocket', () => {
     expect(body).toContain('Ann Acme');
     expect(body).not.toContain('Zed Zenith');
   });
+
+  it('given a receptionist, a client user and a waiting Acme caller when Acme posts a status and an admin publishes banners then each stream gets them at once, scoped; withdrawn or cleared, they go', async () => {
+    const { lab } = office;
+    await office.setPresence('rx1', 'paused', 'lunch');
+    const rxToken = await loginAs({ role: 'receptionist', receptionistId: 'rx1' }, 'rx1@example.com');
+    const acmeToken = await loginAs({ role: 'client', clientId: 'acme' }, 'acme@example.com');
+    const zenToken = await loginAs({ role: 'client', clientId: 'zenith' }, 'zen@example.com');
+    const rx = await connect({ headers: { authorization: `Bearer ${rxToken}` } });
+    const acme = await connect({ headers: { authorization: `Bearer ${acmeToken}` } });
+    const zen = await connect({ headers: { authorization: `Bearer ${zenToken}` } });
+    const call = await lab.placeCall({ did: ACME, callerName: 'Ann Acme', callerNumber: '5035551111' });
+    await call.ready();
+    await lab.waitFor('caller waiting, no status yet', async () => rx.last()?.queue.length === 1);
+    expect(rx.last().queue[0].clientStatus).toBeNull();
+
+    const posted = await fetch(`${office.baseUrl}/api/clients/acme/status`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${acmeToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Out until 3 pm', instruction: 'voicemail-all' }),
+    });
+    expect(posted.status).toBe(200);
+    const status = await lab.waitFor('status on the queue entry', async () => rx.last()?.queue[0]?.clientStatus, 2000);
+    expect(status).toMatchObject({ text: 'Out until 3 pm', instruction: 'voicemail-all' });
+    await lab.waitFor('status in the client snapshot', async () => acme.last()?.client?.status?.text === 'Out until 3 pm', 2000);
+    expect(JSON.stringify(zen.messages)).not.toContain('Out until 3 pm');
+
+    const publish = async (text: string, audience: string) => {
+      const now = Date.now();
+      const res = await office.api('POST', '/api/admin/announcements', { text, level: 'warning', audience, startsAt: new Date(now - 1000).toISOString(), endsAt: new Date(now + 3_600_000).toISOString() });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id as string;
+    };
+    const forStaff = await publish('Trunk degraded, use the backup line', 'receptionists');
+    await publish('Office closed on the 25th', 'clients');
+    await lab.waitFor('staff banner on the console', async () => rx.last()?.announcements?.some((a: any) => a.id === forStaff), 2000);
+    await lab.waitFor('client banner on the portal streams', async () => acme.last()?.announcements?.length === 1 && zen.last()?.announcements?.length === 1, 2000);
+    expect(rx.last().announcements.map((a: any) => a.text)).toEqual(['Trunk degraded, use the backup line']);
+    expect(acme.last().announcements.map((a: any) => a.text)).toEqual(['Office closed on the 25th']);
+
+    expect((await office.api('DELETE', `/api/admin/announcements/${forStaff}`)).status).toBe(204);
+    await lab.waitFor('withdrawn banner gone', async () => rx.last()?.announcements?.length === 0, 2000);
+    const cleared = await fetch(`${office.baseUrl}/api/clients/acme/status`, { method: 'DELETE', headers: { authorization: `Bearer ${acmeToken}` } });
+    expect(cleared.status).toBe(204);
+    await lab.waitFor('status gone', async () => rx.last()?.queue[0]?.clientStatus === null, 2000);
+  });
 });
