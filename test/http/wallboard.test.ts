@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { PostgresAnalytics } from '../../src/adapters/postgres/analytics';
@@ -180,50 +178,3 @@ describe('GET /api/wallboard/today: the supervisor wallboard on PostgreSQL', () 
   });
 });
 
-const DIR = join(__dirname, '../../src/http/wallboard');
-
-describe('GET /wallboard: the page', () => {
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    const clock = { now: () => Date.now() };
-    const calls = new CallService({
-      app: 'switchboard', pbx: new RecordingPbx(), directory: new MemoryDirectory(), liveState: new MemoryLiveState(), callLog: new MemoryCallLog(), notifier: new NoticeHub(),
-      timers: { start() {}, cancel() {}, cancelAll() {} }, clock, logger: pino({ level: 'silent' }), defaultClient: fallback,
-    });
-    app = buildHttp({ logger: pino({ level: 'silent' }), apiToken: SERVICE, calls, callLog: new MemoryCallLog(), hub: new NoticeHub(), clock, health: { check: async () => ({ asterisk: true, postgres: true, redis: true }) } });
-    await app.ready();
-  });
-  afterAll(async () => app?.close());
-
-  it('serves the page without a token with a strict CSP, and its script and style with their types', async () => {
-    const page = await app.inject({ method: 'GET', url: '/wallboard' });
-    expect(page.statusCode).toBe(200);
-    expect(page.headers['content-type']).toMatch(/^text\/html/);
-    const csp = String(page.headers['content-security-policy']);
-    expect(csp).toContain("default-src 'none'");
-    expect(csp).toContain("script-src 'self'");
-    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
-    expect((await app.inject({ method: 'GET', url: '/wallboard/wallboard.js' })).headers['content-type']).toMatch(/^text\/javascript/);
-    expect((await app.inject({ method: 'GET', url: '/wallboard/wallboard.css' })).headers['content-type']).toMatch(/^text\/css/);
-  });
-
-  it('references only same-origin assets, the kit before the page script; no inline script or style, no on* attributes', async () => {
-    const html = (await app.inject({ method: 'GET', url: '/wallboard' })).body;
-    const refs = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
-    expect([...refs].sort()).toEqual(['/kit/kit.css', '/kit/kit.js', '/wallboard/wallboard.css', '/wallboard/wallboard.js']);
-    expect(refs.indexOf('/kit/kit.js')).toBeLessThan(refs.indexOf('/wallboard/wallboard.js'));
-    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
-    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
-    for (const id of ['login', 'login-form', 'email', 'password', 'login-error', 'app']) expect(html).toContain(`id="${id}"`);
-    const js = readFileSync(join(DIR, 'wallboard.js'), 'utf8');
-    expect(js).not.toMatch(/https?:\/\//);
-    expect(readFileSync(join(DIR, 'wallboard.css'), 'utf8')).not.toMatch(/url\(|@import/);
-  });
-
-  it('never writes data as HTML: no innerHTML, outerHTML, insertAdjacentHTML, document.write or eval', () => {
-    const js = readFileSync(join(DIR, 'wallboard.js'), 'utf8');
-    expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
-    expect(js).toMatch(/SB\.used\('wallboard', 'open'\)/);
-    expect(js).toMatch(/\/api\/wallboard\/today/);
-  });
-});
