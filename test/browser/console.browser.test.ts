@@ -25,15 +25,7 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
 
   beforeEach(async () => {
     office = await Office.open();
-    const { lab } = office;
-    const sim = lab.kind === 'simulator';
-    numberPhone = (n) => (sim ? `${n}@trunk` : `xfer${n}`);
-    Object.assign(office.config, {
-      TRANSFER_DIAL_TEMPLATE: sim ? 'PJSIP/{number}@trunk' : lab.endpointFor('xfer{number}'),
-      TRANSFER_EXTENSION_DIAL_TEMPLATE: sim ? 'PJSIP/{ext}' : lab.endpointFor('{ext}'),
-      ANNOUNCED_TRANSFER_RING_SECONDS: 10,
-    });
-    await office.restartSwitchboard();
+    numberPhone = await office.dialTransfersThroughLab({ ANNOUNCED_TRANSFER_RING_SECONDS: 10 });
     await office.seed({
       clients: [
         { id: 'acme', name: 'Acme Plumbing', greeting: 'Thank you for calling Acme Plumbing, this is Sam', numbers: [DID] },

@@ -18,22 +18,13 @@ describe('announced transfer', () => {
 
   beforeEach(async () => {
     office = await Office.open();
-    const { lab } = office;
-    const sim = lab.kind === 'simulator';
-    numberPhone = (n) => (sim ? `${n}@trunk` : `xfer${n}`);
-    Object.assign(office.config, {
-      TRANSFER_DIAL_TEMPLATE: sim ? 'PJSIP/{number}@trunk' : lab.endpointFor('xfer{number}'),
-      TRANSFER_EXTENSION_DIAL_TEMPLATE: sim ? 'PJSIP/{ext}' : lab.endpointFor('{ext}'),
-      TRANSFER_RING_SECONDS: 5,
-      ANNOUNCED_TRANSFER_RING_SECONDS: 5,
-    });
-    await office.restartSwitchboard();
+    numberPhone = await office.dialTransfersThroughLab({ TRANSFER_RING_SECONDS: 5, ANNOUNCED_TRANSFER_RING_SECONDS: 5 });
     await office.seed({ clients: [{ id: 'acme', name: 'Acme Plumbing', numbers: [DID], mohClass: 'acme-moh' }], receptionists: [{ id: 'rx1', wrapUpSeconds: 2 }] });
     const admin = office.switchboard.directoryAdmin;
     await admin.upsertContact('acme', { code: '1', name: 'Dana Owner', number: DANA, extension: null, alwaysScreen: false, availability: 'available', note: '' });
     await admin.upsertContact('acme', { code: '2', name: 'Sam Away', number: '+15035558888', extension: null, alwaysScreen: false, availability: 'away', note: 'back Monday' });
     await admin.upsertContact('acme', { code: '3', name: 'Dr Lee', number: LEE, extension: null, alwaysScreen: true, availability: 'available', note: '' });
-    await lab.setPhone('rx1', { kind: 'answer', afterMs: 100 });
+    await office.lab.setPhone('rx1', { kind: 'answer', afterMs: 100 });
     await office.setPresence('rx1', 'available');
   });
 

@@ -87,6 +87,22 @@ export class Office {
     return office;
   }
 
+  /**
+   * Transfers dial out through the lab: on the simulator a number is a trunk phone
+   * (`<number>@trunk`), on a real Asterisk an endpoint `xfer<number>`. Sets the dial templates
+   * (and `extra` settings), restarts Switchboard with them, and answers the lab phone of a number.
+   */
+  async dialTransfersThroughLab(extra: Partial<Config> = {}): Promise<(e164: string) => string> {
+    const sim = this.lab.kind === 'simulator';
+    Object.assign(this.config, {
+      TRANSFER_DIAL_TEMPLATE: sim ? 'PJSIP/{number}@trunk' : this.lab.endpointFor('xfer{number}'),
+      TRANSFER_EXTENSION_DIAL_TEMPLATE: sim ? 'PJSIP/{ext}' : this.lab.endpointFor('{ext}'),
+      ...extra,
+    });
+    await this.restartSwitchboard();
+    return (n) => (sim ? `${n}@trunk` : `xfer${n}`);
+  }
+
   async start(): Promise<void> {
     this.switchboard = await createSwitchboard(this.config, { logger: createLogger(this.config.LOG_LEVEL) });
     this.baseUrl = await this.switchboard.start();
