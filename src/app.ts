@@ -9,6 +9,8 @@ import { PostgresDialplanData } from './adapters/postgres/dialplan-data';
 import { PostgresUserStore } from './adapters/postgres/users';
 import { openCallAnalyticsFeed, PostgresAnalytics } from './adapters/postgres/analytics';
 import { PostgresCallStats } from './adapters/postgres/call-stats';
+import { PostgresCallerHistory } from './adapters/postgres/caller-history';
+import { CallerNotes } from './calls/caller-notes';
 import { WallboardFigures } from './analytics/wallboard';
 import { lazyMessagingClient } from './workers/messaging-client';
 import { dialplanRoutes, startFastAgiServer, type FastAgiServer } from './agi';
@@ -85,6 +87,8 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
   // Analytics: presence history and queue_log fed by the call service; figures, bills, recomputes for the API.
   const analyticsFeed = await openCallAnalyticsFeed({ pool: pg.pool, logger: log('analytics'), queueLogFile: config.QUEUE_LOG_FILE, agent: config.QUEUE_LOG_AGENT });
   const analytics = new PostgresAnalytics(pg.pool, () => clock.now(), analyticsSettings(config));
+  // Notes about the caller on the receptionist's screen: caller lists and earlier calls.
+  const callerNotes = new CallerNotes(new PostgresDialplanData(pg.pool), new PostgresCallerHistory(pg.pool));
   const wallboard = new WallboardFigures(new PostgresCallStats(pg.pool), clock, { timeZone: config.COMPANY_TIME_ZONE, options: analytics.options });
   // Typed messages and the jobs admin: the worker's queues, producer side, opened on first use.
   const messaging = lazyMessagingClient({ logger: log('messages'), shared: config, clock });
@@ -162,7 +166,7 @@ export async function createSwitchboard(config: Config, opts: { logger: Logger; 
     jobs: messaging,
     analytics,
     wallboard,
-    live: { directory: pg.directory, changes: (listener) => ari.on('event', listener) },
+    live: { directory: pg.directory, changes: (listener) => ari.on('event', listener), callerNote: (call) => callerNotes.noteFor(call) },
     clientSettings: { store: pg.clientSettings, policy: transferSettings(config).policy },
     announcements: pg.announcements,
     usage: pg.usage,

@@ -13,6 +13,7 @@ import type { ClientProfile } from '../domain/model';
 import type { ScreenPop } from '../domain/messages';
 import { mayCall, ruleFor, type Actor } from '../domain/access';
 import { visibleTo, type Announcement } from '../domain/announcements';
+import type { CallerNote } from '../domain/caller-notes';
 import { userActor } from './access';
 import { sessionIdOf } from './passwords';
 
@@ -35,6 +36,8 @@ export interface LiveRoutesDeps {
   limits?: Partial<LiveLimits>;
   /** Each client's posted status (the portal), current or scheduled; absent: none shown. */
   statuses?: (clientIds: string[]) => Promise<Map<string, LiveClientStatus | null>>;
+  /** Notes about the caller of a call in hand (caller lists, earlier calls); read once per call. */
+  callerNote?: (call: { clientId: string; callerNumber: string; arrivedAt: number }) => Promise<CallerNote>;
   /** Announcements active at `atMs`, every audience (filtered per scope here). */
   announcements?: (atMs: number) => Promise<Announcement[]>;
 }
@@ -104,6 +107,7 @@ class LiveFeed {
   private readonly clients = new Map<string, { at: number; profile: ClientProfile | null; contacts: ClientContact[]; status: LiveClientStatus | null }>();
   private readonly lastSent = new Map<string, string>();
   private announcements: { at: number; list: Announcement[] } = { at: -Infinity, list: [] };
+  private readonly notes = new Map<string, CallerNote | null>();
 
   constructor(private readonly deps: LiveRoutesDeps) {}
 
@@ -129,7 +133,23 @@ class LiveFeed {
       ]);
       for (const c of byClient) this.clients.set(c.id, { at: now, profile: c.profile, contacts: c.contacts, status: statusOf.get(c.id) ?? null });
     }
-    await refreshBanners;
+    await Promise.all([refreshBanners, this.warmNotes()]);
+  }
+
+  /** Caller notes for the calls ringing or in hand (read once per call; forgotten when it ends). */
+  private async warmNotes(): Promise<void> {
+    const read = this.deps.callerNote;
+    if (!read) return;
+    const live = this.deps.calls.liveCalls();
+    const ids = new Set(live.map((c) => c.id));
+    for (const id of this.notes.keys()) if (!ids.has(id)) this.notes.delete(id);
+    const wanted = live.filter((c) => (c.receptionistId || c.offer) && !this.notes.has(c.id));
+    await Promise.all(
+      wanted.map(async (c) => {
+        const note = await read({ clientId: c.clientId, callerNumber: c.caller.number, arrivedAt: c.arrivedAt }).catch(() => null);
+        this.notes.set(c.id, note);
+      }),
+    );
   }
 
   /** A client's details changed (the portal): read again at the next build. */
@@ -243,6 +263,7 @@ class LiveFeed {
             clientName: client?.profile?.name ?? c.clientId,
             greeting: client?.profile?.greeting ?? '',
             clientStatus: this.statusOf(c.clientId, now),
+            callerNote: this.notes.get(c.id) ?? null,
             callerName: c.caller.name,
             callerNumber: c.caller.number,
             did: c.did,

@@ -61,7 +61,7 @@ export interface HttpDeps extends CallRoutesDeps, Partial<AdminRoutesDeps> {
   jobs?: JobRoutesDeps['jobs'];
   analytics?: AnalyticsRoutesDeps['analytics'];
   /** The live WebSocket (`GET /api/live`): client names and contacts, PBX events, limits. */
-  live?: Pick<LiveRoutesDeps, 'directory' | 'changes' | 'limits'>;
+  live?: Pick<LiveRoutesDeps, 'directory' | 'changes' | 'limits' | 'callerNote'>;
   /** Today's figures of the supervisor wallboard (`GET /api/wallboard/today`), served when given. */
   wallboard?: WallboardRoutesDeps['wallboard'];
   /** The client portal's settings routes (docs/portal.md), served when given; `policy`: the transfer policy (default: DEFAULT_DESTINATION_POLICY). */

@@ -68,6 +68,8 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
     expect(await page.textContent('#call-caller')).toBe('<b>Pat</b> Caller');
     expect(await page.locator('#call-caller b').count()).toBe(0);
     expect(await page.textContent('#call-status')).toBe('ringing');
+    // A number never heard from before: the notes say so.
+    await waitForText(page, '#call-caller-note', 'first call');
     await waitForText(page, '#call-status', 'connected');
     expect((await call.view()).connectedTo).toBe('rx1');
     expect(await page.textContent('#my-state')).toBe('on-call');

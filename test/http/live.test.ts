@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import pg from 'pg';
 import { Office } from '../e2e/support/office';
 
 const ACME = '5035550100';
@@ -176,5 +177,27 @@ describe('GET /api/live: whole snapshots over a WebSocket', () => {
     const cleared = await fetch(`${office.baseUrl}/api/clients/acme/status`, { method: 'DELETE', headers: { authorization: `Bearer ${acmeToken}` } });
     expect(cleared.status).toBe(204);
     await lab.waitFor('status gone', async () => rx.last()?.queue[0]?.clientStatus === null, 2000);
+  });
+
+  it("given Ann called Acme before and is on Acme's VIP list when she calls again then rx1's call in hand carries the note: VIP, the label, one earlier call and how it ended", async () => {
+    const { lab } = office;
+    const pool = new pg.Pool({ connectionString: office.config.DATABASE_URL, options: `-c search_path=${office.config.DATABASE_SCHEMA}` });
+    await pool.query(`INSERT INTO caller_list_entries (client_id, number, kind, label) VALUES ('acme', '5035551111', 'vip', 'Ann, the owner''s <i>mother</i>')`);
+    await pool.end();
+    await lab.setPhone('rx1', { kind: 'answer', afterMs: 100 });
+    await office.setPresence('rx1', 'paused', 'lunch');
+    const first = await lab.placeCall({ did: ACME, callerName: 'Ann Acme', callerNumber: '5035551111' });
+    await first.ready();
+    const firstId = (await first.view()).channelId;
+    await first.hangup();
+    await office.endedCall(firstId);
+
+    const token = await loginAs({ role: 'receptionist', receptionistId: 'rx1' }, 'rx1@example.com');
+    const rx = await connect({ headers: { authorization: `Bearer ${token}` } });
+    await lab.placeCall({ did: ACME, callerName: 'Ann Acme', callerNumber: '5035551111' });
+    await office.setPresence('rx1', 'available');
+    const note = await lab.waitFor('caller note on the call in hand', async () => rx.last()?.me?.call?.callerNote, 5000);
+    expect(note).toMatchObject({ callerClass: 'vip', label: "Ann, the owner's <i>mother</i>", previousCalls: 1, lastOutcome: 'abandoned' });
+    expect(note.lastCallAt).toBeGreaterThan(0);
   });
 });

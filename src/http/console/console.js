@@ -56,12 +56,31 @@
     text($('call-number'), call.callerNumber);
     text($('call-wait'), secs(call.waitMs));
     text($('call-status'), call.status);
+    var note = noteText(call.callerNote);
+    $('call-caller-note').hidden = !note;
+    text($('call-caller-note'), note);
     var st = call.clientStatus;
     $('call-client-status').hidden = !st;
     text($('call-status-instruction'), st ? INSTRUCTIONS[st.instruction] || '' : '');
     text($('call-status-text'), st ? st.text : '');
     text($('call-status-window'), st && st.endsAt ? ' (until ' + SB.when(st.endsAt) + ')' : '');
     renderContacts(call.contacts);
+  }
+
+  var CALLER_CLASSES = { vip: 'VIP', known: 'Known caller', blocked: 'Listed as spam', anonymous: 'Number withheld' };
+
+  /** "VIP - Mrs Jones (owner's mother) - called 3 times before, last 28/11/2026 09:12 (abandoned)". */
+  function noteText(n) {
+    if (!n) return '';
+    var parts = [];
+    if (CALLER_CLASSES[n.callerClass]) parts.push(CALLER_CLASSES[n.callerClass]);
+    if (n.label) parts.push(n.label);
+    if (n.previousCalls > 0) {
+      parts.push('called ' + n.previousCalls + (n.previousCalls === 1 ? ' time' : ' times') + ' before, last ' + SB.when(n.lastCallAt) + (n.lastOutcome ? ' (' + n.lastOutcome + ')' : ''));
+    } else if (n.callerClass !== 'anonymous') {
+      parts.push('first call');
+    }
+    return parts.join(' - ');
   }
 
   function availabilityText(c) {
