@@ -1,28 +1,14 @@
 import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import type { AriEvent } from '../adapters/ari/ari-connection';
-import type { CallbackEvent, CallSnapshot, Command, PresenceRequest, SwitchboardEvent, TimelineEntry } from '../domain/messages';
-import { callbackCallId, parseCallbackChannelId, planRetry, type CallbackTicket } from '../domain/callbacks';
+import type { CallbackEvent, CallSnapshot, Command, PresenceRequest, SwitchboardEvent } from '../domain/messages';
+import type { CallbackTicket } from '../domain/callbacks';
 import type { ClientProfile } from '../domain/model';
 import type { ReceptionistSnapshot } from '../domain/receptionist';
-import {
-  Switchboard,
-  type CancelResult,
-  type ConnectedCallback,
-  type FeatureOp,
-  type FeatureRefusal,
-  type FeatureResult,
-  type ParkSettings,
-  type PresenceResult,
-  type RetrieveResult,
-  type TransferSettings,
-} from '../domain/switchboard';
-import type { FeatureAction, FeatureCodeSettings, InvalidReason } from '../domain/feature-codes';
-import type { TransferRequest } from '../domain/destinations';
+import { Switchboard, type CancelResult, type PresenceResult, type RetrieveResult } from '../domain/switchboard';
 import type { CallAnalytics } from '../ports/analytics';
 import type { CallLog } from '../ports/call-log';
-import type { CallControl, PbxBridge, PbxChannel } from '../ports/call-control';
-import { PbxError } from '../ports/call-control';
+import type { CallControl, PbxChannel } from '../ports/call-control';
 import type { Clock, Timers } from '../ports/clock';
 import type { Directory } from '../ports/directory';
 import type { LiveStateStore } from '../ports/live-state';
@@ -30,13 +16,19 @@ import { noCallMetrics, type CallMetrics, type RoutingTrigger } from '../ports/m
 import type { Notifier } from '../ports/notifier';
 import type { EndpointReachability } from '../ports/pbx-admin';
 import { CallMedia } from './call-media';
+import { CallTimeline } from './call-timeline';
 import { CallbackFlow, type CallbackSettings } from './callback-flow';
-import { FeatureFlow } from './feature-flow';
-import { callBridgeId, callIdOfBridge, cleanCallerText, cleanDid, newOfferChannelId } from './channel-ids';
-import { reconcile, type KeptCallback } from './reconcile';
+import { CallbackRestore, callbacksForReconcile } from './callback-restore';
+import { CommandApplier } from './command-applier';
+import { InCallFeatures, type ApiFeatureOp, type ApiFeatureResult, type FeatureSettings } from './in-call-features';
+import { QueueNotices } from './queue-notices';
+import { cleanCallerText, cleanDid, newOfferChannelId } from './channel-ids';
+import { reconcile } from './reconcile';
 import { endpointOfChannelName, PHONE_CODE_DONE_MEDIA, PHONE_CODE_REFUSED_MEDIA, phoneCodeRequest } from './phone-codes';
 import { parseStasisArgs } from '../dialplan-check/stasis-forms';
-import { legEndReason, readStasisEvent, type StasisFact } from './stasis';
+import { LegOutcomes, readStasisEvent, type StasisFact } from './stasis';
+
+export type { ApiFeatureOp, ApiFeatureResult, FeatureSettings } from './in-call-features';
 
 /** A receptionist as the API shows them: their state, and why their phone cannot be rung. */
 export interface ReceptionistView extends ReceptionistSnapshot {
@@ -64,60 +56,45 @@ export interface CallServiceDeps {
   features?: FeatureSettings;
 }
 
-export interface FeatureSettings {
-  codes: FeatureCodeSettings;
-  /** What the receptionist alone hears for an invalid or refused code. */
-  errorMedia: string[];
-  transfers: TransferSettings;
-  park: ParkSettings;
-}
-
-/** An in-call operation asked through the API. */
-export type ApiFeatureOp =
-  | { kind: 'hold' }
-  | { kind: 'resume' }
-  | { kind: 'voicemail' }
-  | { kind: 'hangup' }
-  | { kind: 'park' }
-  | { kind: 'blind-transfer'; to: TransferRequest }
-  | { kind: 'announced-transfer'; to: TransferRequest }
-  | { kind: 'transfer-complete' }
-  | { kind: 'transfer-cancel' }
-  | { kind: 'transfer-three-way' };
-
-export type ApiFeatureResult = { ok: true } | { ok: false; code: FeatureRefusal; message: string; voicemailOffered?: boolean };
-
 /**
  * The use cases of the core call path. Everything that touches the switchboard runs through
  * one serial executor, so each event sees the state the previous one left; PBX requests are
  * sent without waiting on each other, and their failures come back as events.
+ *
+ * The work is shared out: CommandApplier carries out the switchboard's commands, CallTimeline
+ * records and logs each call's history, CallbackFlow and InCallFeatures run the callback prompt
+ * and the receptionists' in-call operations, CallbackRestore reads what a resync restores of
+ * callbacks. This class owns the executor, turns inputs into domain events and reconciles.
  */
 export class CallService {
   private switchboard: Switchboard;
   private readonly media: CallMedia;
+  private readonly timeline: CallTimeline;
+  private readonly queueNotices: QueueNotices;
+  private readonly commands: CommandApplier;
+  private readonly callbackRestore: CallbackRestore;
   private tail: Promise<unknown> = Promise.resolve();
-  private readonly dialStatus = new Map<string, string>();
-  private readonly answeredOffers = new Set<string>();
+  /** Receptionists' legs (offers) and transfer legs, until each is destroyed. */
+  private readonly offerLegs = new LegOutcomes();
+  private readonly transferLegs = new LegOutcomes();
   private resyncedOnce = false;
-  private queueNoticeTimer: NodeJS.Timeout | null = null;
   private offerSeq = 0;
   private readonly instanceTag = randomBytes(3).toString('hex');
-  private readonly metrics: CallMetrics;
   /** The ARI event being handled now and when it reached us, for the routing-latency metric. */
   private decision: { trigger: RoutingTrigger; receivedAt: number } | null = null;
-  private readonly callLoggers = new Map<string, { receptionistId: string | null; logger: Logger }>();
   /** Why a receptionist's phone is unreachable, as the PBX last said (AMI or ARI endpoint state). */
   private readonly unreachableBecause = new Map<string, string>();
 
   private readonly flow: CallbackFlow | null;
-  private readonly features: FeatureFlow | null;
-  private readonly transferDialStatus = new Map<string, string>();
-  private readonly answeredTransfers = new Set<string>();
+  private readonly features: InCallFeatures | null;
 
   constructor(private readonly deps: CallServiceDeps) {
     this.switchboard = this.newSwitchboard();
     this.media = new CallMedia(deps.pbx, deps.logger);
-    this.metrics = deps.metrics ?? noCallMetrics;
+    const metrics: CallMetrics = deps.metrics ?? noCallMetrics;
+    const calls = () => this.switchboard;
+    this.timeline = new CallTimeline({ callLog: deps.callLog, analytics: deps.analytics, metrics, logger: deps.logger, calls });
+    this.queueNotices = new QueueNotices(deps.notifier, calls);
     this.flow = deps.callbacks
       ? new CallbackFlow({
           settings: deps.callbacks,
@@ -137,18 +114,45 @@ export class CallService {
           hasCallback: (id) => this.switchboard.hasCallback(id),
         })
       : null;
-    const features = deps.features;
-    this.features = features
-      ? new FeatureFlow({
-          settings: features.codes,
+    this.commands = new CommandApplier({
+      pbx: deps.pbx,
+      media: this.media,
+      timers: deps.timers,
+      clock: deps.clock,
+      liveState: deps.liveState,
+      notifier: deps.notifier,
+      analytics: deps.analytics,
+      metrics,
+      logger: deps.logger,
+      timeline: this.timeline,
+      queueNotices: this.queueNotices,
+      callbacks: this.flow,
+      errorMedia: deps.features?.errorMedia ?? null,
+      decision: () => this.decision,
+      later: (event) => void this.serial(() => this.handle(event)),
+    });
+    this.features = deps.features
+      ? new InCallFeatures({
+          settings: deps.features,
           timers: deps.timers,
-          now: () => deps.clock.now(),
-          serial: (work) => void this.serial(work),
-          action: (offerId, action) => this.phoneFeature(offerId, action),
-          invalid: (offerId, reason) => this.invalidCode(offerId, reason),
-          context: (offerId) => (this.switchboard.isConsulting(offerId) ? 'consult' : 'call'),
+          clock: deps.clock,
+          directory: deps.directory,
+          timeline: this.timeline,
+          calls,
+          serial: (work) => this.serial(work),
+          apply: (commands) => this.apply(commands),
+          errorTone: (offerId) => this.commands.errorTone(offerId),
         })
       : null;
+    this.callbackRestore = new CallbackRestore({
+      settings: deps.callbacks,
+      directory: deps.directory,
+      defaultClient: deps.defaultClient,
+      clock: deps.clock,
+      logger: deps.logger,
+      calls,
+      record: (entry) => this.timeline.record(entry),
+    });
   }
 
   // ---- in-call operations: feature codes and the API --------------------------------------
@@ -159,18 +163,8 @@ export class CallService {
    * switchboard re-checks the call on the serial executor.
    */
   async callFeature(callId: string, receptionistId: string, op: ApiFeatureOp): Promise<ApiFeatureResult> {
-    if (!this.deps.features) return { ok: false, code: 'no-such-call', message: 'Feature operations are not enabled.' };
-    let domainOp: FeatureOp;
-    if (op.kind === 'blind-transfer' || op.kind === 'announced-transfer') {
-      const client = this.switchboard.clientOf(callId);
-      if (!client) return { ok: false, code: 'no-such-call', message: 'No live call with that id.' };
-      domainOp = { kind: op.kind, request: op.to, rules: await this.transferRules(client.id, callId) };
-    } else domainOp = op;
-    return this.serial(() => {
-      const result = this.switchboard.feature({ callId, receptionistId, trigger: 'api', op: domainOp }, this.deps.clock.now());
-      this.apply(result.commands);
-      return result.ok ? { ok: true as const } : { ok: false as const, code: result.code, message: result.message, ...(result.voicemailOffered ? { voicemailOffered: true } : {}) };
-    });
+    if (!this.features) return { ok: false, code: 'no-such-call', message: 'Feature operations are not enabled.' };
+    return this.features.apiFeature(callId, receptionistId, op);
   }
 
   /** A receptionist takes a parked call back (their phone rings for it). */
@@ -184,73 +178,6 @@ export class CallService {
 
   parked() {
     return this.switchboard.parked();
-  }
-
-  /** Rules that cannot be read allow nothing but internal extensions. */
-  private async transferRules(clientId: string, callId: string) {
-    return this.deps.directory.transferRules(clientId).catch((err) => {
-      this.callLogger(callId).warn({ err: (err as Error).message }, 'transfer rules could not be read; only extensions allowed');
-      return { contacts: [], allow: [] };
-    });
-  }
-
-  /** A complete feature code on a receptionist's leg (runs on the serial executor). */
-  private phoneFeature(offerId: string, action: FeatureAction): void {
-    const leg = this.switchboard.connectedCallOfLeg(offerId);
-    if (!leg) return;
-    let op: FeatureOp;
-    switch (action.kind) {
-      case 'blind-transfer':
-      case 'attended-transfer': {
-        const kind = action.kind === 'blind-transfer' ? ('blind-transfer' as const) : ('announced-transfer' as const);
-        void this.transferRules(leg.clientId, leg.callId).then((rules) =>
-          this.serial(() => this.runPhoneFeature(offerId, leg, { kind, request: { keyed: action.target }, rules })),
-        );
-        return;
-      }
-      case 'transfer-abort':
-        op = { kind: 'transfer-cancel' };
-        break;
-      case 'transfer-complete':
-        op = { kind: 'transfer-complete' };
-        break;
-      case 'transfer-three-way':
-        op = { kind: 'transfer-three-way' };
-        break;
-      case 'park':
-        op = { kind: 'park' };
-        break;
-      case 'disconnect':
-        op = { kind: 'hangup' };
-        break;
-      case 'hold-toggle':
-        op = { kind: 'hold-toggle' };
-        break;
-      case 'voicemail':
-        op = { kind: 'voicemail' };
-        break;
-    }
-    this.runPhoneFeature(offerId, leg, op);
-  }
-
-  private runPhoneFeature(offerId: string, leg: { callId: string; receptionistId: string }, op: FeatureOp): void {
-    const result: FeatureResult = this.switchboard.feature({ callId: leg.callId, receptionistId: leg.receptionistId, trigger: 'phone', op }, this.deps.clock.now());
-    this.apply(result.commands);
-    if (!result.ok) {
-      this.callLogger(leg.callId).info({ code: result.code, op: op.kind }, 'feature code refused');
-      if (this.switchboard.connectedCallOfLeg(offerId)) this.errorTone(offerId);
-    }
-  }
-
-  private invalidCode(offerId: string, reason: InvalidReason): void {
-    const leg = this.switchboard.connectedCallOfLeg(offerId);
-    if (!leg) return;
-    this.callLogger(leg.callId).info({ reason }, 'invalid feature code');
-    this.errorTone(offerId);
-  }
-
-  private errorTone(offerId: string): void {
-    if (this.deps.features) this.media.playToLeg(offerId, this.deps.features.errorMedia);
   }
 
   // ---- callbacks --------------------------------------------------------------------------
@@ -371,7 +298,7 @@ export class CallService {
   async stop(): Promise<void> {
     await this.tail.catch(() => undefined);
     this.deps.timers.cancelAll();
-    if (this.queueNoticeTimer) clearTimeout(this.queueNoticeTimer);
+    this.queueNotices.stop();
     // Bounded: with Redis or PostgreSQL away, stopping must not hang forever. Live state that
     // did not reach Redis is rebuilt from Asterisk by the next instance's reconcile.
     const settled = Promise.all([this.deps.liveState.flush(), this.deps.callLog.flush(), this.deps.analytics?.flush()]).then(() => true);
@@ -391,6 +318,10 @@ export class CallService {
     this.apply(this.switchboard.handle(event, this.deps.clock.now()));
   }
 
+  private apply(commands: Command[]): void {
+    this.commands.apply(commands);
+  }
+
   private async onFact(fact: StasisFact): Promise<void> {
     switch (fact.kind) {
       case 'caller-entered':
@@ -399,20 +330,16 @@ export class CallService {
         await this.callerEntered(fact.channel, fact.args);
         return;
       case 'offer-answered':
-        this.answeredOffers.add(fact.offerId);
+        this.offerLegs.answered(fact.offerId);
         this.handle({ type: 'offer-answered', offerId: fact.offerId });
         return;
       case 'offer-dial-status':
-        this.dialStatus.set(fact.offerId, fact.status);
+        this.offerLegs.dialled(fact.offerId, fact.status);
         return;
-      case 'offer-destroyed': {
+      case 'offer-destroyed':
         this.features?.forget(fact.offerId);
-        const reason = legEndReason(this.dialStatus.get(fact.offerId), fact.cause, this.answeredOffers.has(fact.offerId));
-        this.dialStatus.delete(fact.offerId);
-        this.answeredOffers.delete(fact.offerId);
-        this.handle({ type: 'leg-ended', offerId: fact.offerId, reason });
+        this.handle({ type: 'leg-ended', offerId: fact.offerId, reason: this.offerLegs.destroyed(fact.offerId, fact.cause) });
         return;
-      }
       case 'offer-left':
         this.features?.forget(fact.offerId);
         this.handle({ type: 'leg-ended', offerId: fact.offerId, reason: 'hangup' });
@@ -440,7 +367,7 @@ export class CallService {
         return;
       case 'callee-answered':
         if (this.flow) this.flow.calleeAnswered(fact.channelId);
-        else this.hangupQuietly(fact.channelId);
+        else this.commands.hangupQuietly(fact.channelId);
         return;
       case 'callee-dial-status':
         this.flow?.calleeDialStatus(fact.channelId, fact.status);
@@ -452,23 +379,18 @@ export class CallService {
         this.flow?.calleeLeft(fact.channelId);
         return;
       case 'receptionist-dtmf':
-        // Only a receptionist's leg of a connected call reads feature codes; caller digits never do.
-        if (this.features && this.switchboard.connectedCallOfLeg(fact.offerId)) this.features.digit(fact.offerId, fact.digit);
+        this.features?.digit(fact.offerId, fact.digit);
         return;
       case 'transfer-answered':
-        this.answeredTransfers.add(fact.channelId);
+        this.transferLegs.answered(fact.channelId);
         this.handle({ type: 'transfer-answered', channelId: fact.channelId });
         return;
       case 'transfer-dial-status':
-        this.transferDialStatus.set(fact.channelId, fact.status);
+        this.transferLegs.dialled(fact.channelId, fact.status);
         return;
-      case 'transfer-destroyed': {
-        const reason = legEndReason(this.transferDialStatus.get(fact.channelId), fact.cause, this.answeredTransfers.has(fact.channelId));
-        this.transferDialStatus.delete(fact.channelId);
-        this.answeredTransfers.delete(fact.channelId);
-        this.handle({ type: 'transfer-ended', channelId: fact.channelId, reason });
+      case 'transfer-destroyed':
+        this.handle({ type: 'transfer-ended', channelId: fact.channelId, reason: this.transferLegs.destroyed(fact.channelId, fact.cause) });
         return;
-      }
       case 'transfer-left':
         this.handle({ type: 'transfer-ended', channelId: fact.channelId, reason: 'hangup' });
         return;
@@ -528,359 +450,7 @@ export class CallService {
     });
   }
 
-  // ---- commands out -----------------------------------------------------------------------
-
-  private apply(commands: Command[]): void {
-    let queueChanged = false;
-    for (const c of commands) {
-      if (this.flow?.apply(c)) continue;
-      switch (c.type) {
-        case 'originate': {
-          const o = c.offer;
-          if (this.decision) this.metrics.routed(this.decision.trigger, performance.now() - this.decision.receivedAt);
-          this.deps.pbx
-            .originate({
-              channelId: o.offerId,
-              endpoint: o.endpoint,
-              appArgs: `offer,${o.callId},${o.receptionistId}`,
-              callerName: o.caller.name,
-              callerNumber: o.caller.number,
-              timeoutSeconds: o.timeoutSeconds,
-            })
-            .catch((err) => {
-              this.callLogger(o.callId).warn({ receptionistId: o.receptionistId, err: (err as Error).message }, 'originate failed');
-              void this.serial(() => this.handle({ type: 'leg-ended', offerId: o.offerId, reason: 'unreachable' }));
-            });
-          break;
-        }
-        case 'ring-caller':
-          this.media.ring(c.callId);
-          break;
-        case 'hold-caller':
-          this.media.hold(c.callId, c.mohClass);
-          break;
-        case 'connect':
-          this.media.connect(c.callId, c.offerId);
-          break;
-        case 'hangup-leg':
-          this.hangupQuietly(c.offerId);
-          break;
-        case 'hangup-caller':
-          this.hangupQuietly(c.callId);
-          break;
-        case 'overflow':
-          this.startOverflow(c.callId, c.treatment);
-          break;
-        case 'play-to-caller':
-          this.media.play(c.callId, c.media);
-          break;
-        case 'start-timer': {
-          const key = c.key;
-          this.deps.timers.start(key, c.ms, () => void this.serial(() => this.handle({ type: 'timer-fired', key })));
-          break;
-        }
-        case 'cancel-timer':
-          this.deps.timers.cancel(c.key);
-          break;
-        case 'log':
-          this.record(c.entry);
-          this.metrics.timeline(c.entry);
-          this.logTimeline(c.entry);
-          break;
-        case 'save-call':
-          this.deps.liveState.saveCall(c.call);
-          queueChanged = true;
-          break;
-        case 'drop-call':
-          this.deps.liveState.dropCall(c.callId);
-          this.media.forget(c.callId);
-          this.callLoggers.delete(c.callId);
-          queueChanged = true;
-          break;
-        case 'save-receptionist':
-          this.deps.liveState.saveReceptionist(c.receptionist);
-          this.deps.analytics?.receptionistSaved(c.receptionist);
-          this.deps.notifier.publish({ type: 'receptionist', receptionist: c.receptionist });
-          break;
-        case 'screen-pop':
-          this.deps.notifier.publish({ type: 'screen-pop', pop: c.pop });
-          break;
-        case 'hold-caller-aside':
-          this.media.holdAside(c.callId, c.mohClass);
-          break;
-        case 'resume-caller':
-          this.media.resume(c.callId);
-          break;
-        case 'unbridge-caller':
-          this.media.unbridge(c.callId);
-          break;
-        case 'dial-transfer': {
-          const { callId, channelId } = c;
-          this.deps.pbx
-            .originate({ channelId, endpoint: c.endpoint, appArgs: `transfer,${callId}`, callerName: c.callerName, callerNumber: c.callerNumber, timeoutSeconds: c.timeoutSeconds })
-            .catch((err) => {
-              this.callLogger(callId).warn({ err: (err as Error).message }, 'transfer originate failed');
-              void this.serial(() => this.handle({ type: 'transfer-ended', channelId, reason: 'unreachable' }));
-            });
-          break;
-        }
-        case 'announce-park': {
-          const { callId, offerId, slot } = c;
-          // Out of the caller's bridge first, so the caller does not hear the slot number.
-          this.deps.pbx
-            .removeFromBridge(callBridgeId(callId), offerId)
-            .catch(() => undefined)
-            .then(() => this.media.playThenHangup(offerId, [`digits:${slot}`], 5000))
-            .catch((err) => this.callLogger(callId).warn({ err: (err as Error).message }, 'park announcement failed'));
-          break;
-        }
-        case 'connect-transfer':
-          this.media.connectTransfer(c.callId, c.channelId);
-          break;
-        case 'hangup-transfer':
-          this.hangupQuietly(c.channelId);
-          break;
-        case 'consult-start':
-          this.media.consultStart(c.callId, c.offerId, c.mohClass);
-          break;
-        case 'consult-connect':
-          this.media.consultConnect(c.callId, c.channelId);
-          break;
-        case 'consult-return':
-          this.media.consultReturn(c.callId, c.offerId);
-          break;
-        case 'consult-complete':
-          this.media.consultComplete(c.callId, c.channelId);
-          break;
-        case 'consult-three-way':
-          this.media.consultThreeWay(c.callId, c.offerId, c.channelId);
-          break;
-        case 'notify-receptionist':
-          this.errorTone(c.offerId);
-          break;
-      }
-    }
-    if (queueChanged) this.scheduleQueueNotice();
-  }
-
-  /** One child logger per call, carrying the call, client and (once offered) receptionist ids. */
-  private callLogger(callId: string): Logger {
-    const receptionistId = this.switchboard.receptionistOfCall(callId);
-    const cached = this.callLoggers.get(callId);
-    if (cached && cached.receptionistId === receptionistId) return cached.logger;
-    const logger = this.deps.logger.child({ callId, clientId: this.switchboard.clientOf(callId)?.id, receptionistId: receptionistId ?? undefined });
-    if (this.switchboard.hasCall(callId)) this.callLoggers.set(callId, { receptionistId, logger });
-    return logger;
-  }
-
-  private logTimeline(entry: Extract<Command, { type: 'log' }>['entry']): void {
-    if (!this.deps.logger.isLevelEnabled('info')) return;
-    const { kind, callId, at: _at, ...fields } = entry as typeof entry & { caller?: unknown };
-    delete (fields as { caller?: unknown }).caller; // personal data stays out of the logs
-    delete (fields as { number?: unknown }).number;
-    this.callLogger(callId).info(fields, `call ${kind}`);
-  }
-
-  /** A timeline entry: the call log, and the analytics feed (presence history, queue_log). */
-  private record(entry: TimelineEntry): void {
-    this.deps.callLog.append(entry);
-    this.deps.analytics?.timeline(entry);
-  }
-
-  private startOverflow(callId: string, treatment: ClientProfile['overflow']): void {
-    this.media.overflow(callId, treatment, ({ recording }) => {
-      if (recording) {
-        this.record({ kind: 'voicemail-recorded', callId, at: this.deps.clock.now(), recording });
-      }
-      void this.serial(() => this.handle({ type: 'overflow-finished', callId, recording: null }));
-    });
-  }
-
-  private hangupQuietly(channelId: string): void {
-    this.deps.pbx.hangup(channelId).catch((err) => {
-      if (!(err instanceof PbxError && err.notFound)) this.deps.logger.warn({ channelId, err: (err as Error).message }, 'hangup failed');
-    });
-  }
-
-  private scheduleQueueNotice(): void {
-    if (this.queueNoticeTimer) return;
-    this.queueNoticeTimer = setTimeout(() => {
-      this.queueNoticeTimer = null;
-      this.deps.notifier.publish({
-        type: 'queue',
-        waiting: this.switchboard.waiting().map((c) => ({
-          callId: c.id,
-          clientId: c.clientId,
-          callerName: c.caller.name,
-          callerNumber: c.caller.number,
-          waitingSince: c.arrivedAt,
-        })),
-      });
-    }, 200);
-    this.queueNoticeTimer.unref();
-  }
-
   // ---- restart and reconnect --------------------------------------------------------------
-
-  /** Callbacks not finished: from PostgreSQL on start, from memory on a reconnect. */
-  private async pendingCallbacks(firstTime: boolean): Promise<PendingForRestore[]> {
-    const settings = this.deps.callbacks;
-    if (!settings) return [];
-    if (!firstTime) return this.switchboard.pendingCallbacks().map((p) => ({ ...p, sent: p.state === 'dialing' }));
-    const now = this.deps.clock.now();
-    const out: PendingForRestore[] = [];
-    for (const row of await settings.store.pending()) {
-      const client = await this.deps.directory.client(row.ticket.clientId).catch(() => null);
-      if (!client) continue;
-      const schedule = await settings.store.schedule(client.id, now).catch(() => ({ timeZone: 'UTC', hours: [], closures: [] }));
-      let ticket: CallbackTicket = { ...row.ticket, schedule };
-      let sent = false;
-      if (row.status === 'dialing') {
-        // The outbox row tells whether this attempt may have placed a call: if so it is never re-dialled.
-        sent = row.openAttempt !== null;
-        if (!sent) ticket = { ...ticket, attempts: Math.max(0, ticket.attempts - 1) };
-      }
-      out.push({ ticket, client, state: row.status, dueAt: row.dueAt, sent });
-    }
-    return out;
-  }
-
-  /**
-   * What the switchboard restores: scheduled callbacks keep their time, queued ones their place.
-   * One that was being dialled when we lost track is over: its leg is hung up, the attempt is
-   * recorded as interrupted and the next one is scheduled (or the callback fails).
-   */
-  private restoreCallbacks(pending: PendingForRestore[], now: number): Array<{ ticket: CallbackTicket; client: ClientProfile; dueAt: number }> {
-    const settings = this.deps.callbacks;
-    if (!settings) return [];
-    const out: Array<{ ticket: CallbackTicket; client: ClientProfile; dueAt: number }> = [];
-    for (const p of pending) {
-      if (p.state === 'scheduled') out.push({ ticket: p.ticket, client: p.client, dueAt: p.dueAt });
-      else if (p.state === 'queued' || !p.sent) out.push({ ticket: p.ticket, client: p.client, dueAt: now });
-      else {
-        const attempt = p.ticket.attempts;
-        const plan = planRetry(attempt, now, settings.policy, p.ticket.schedule);
-        this.record({
-          kind: 'callback-attempt',
-          callId: `callback-${p.ticket.id}`,
-          at: now,
-          callbackId: p.ticket.id,
-          attempt,
-          receptionistId: null,
-          outcome: 'interrupted',
-          next: plan.kind === 'retry' ? 'retry' : 'failed',
-          retryAt: plan.kind === 'retry' ? plan.dueAt : null,
-        });
-        settings.store.saveAttemptOutcome(p.ticket.id, attempt, null, 'interrupted');
-        if (plan.kind === 'retry') out.push({ ticket: { ...p.ticket }, client: p.client, dueAt: plan.dueAt });
-        else settings.store.save(p.ticket, 'failed', null, p.ticket.originalCallId ? 'caller' : 'api');
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Callbacks whose receptionist had answered, for reconcile. On a reconnect from memory. On start
-   * from PostgreSQL (Redis never holds callbacks): the `dialing` ones with an outbox row, and those
-   * Asterisk or the receptionists' last state point at (a callback bridge, a callee leg, a
-   * receptionist on-call with one) whose answer is recorded and whose end is not.
-   */
-  private async callbacksInProgress(
-    firstTime: boolean,
-    pending: PendingForRestore[],
-    receptionists: ReceptionistSnapshot[],
-    channels: PbxChannel[],
-    bridges: PbxBridge[],
-  ): Promise<Map<string, CallbackKnown>> {
-    const out = new Map<string, CallbackKnown>();
-    const settings = this.deps.callbacks;
-    if (!settings) return out;
-    if (!firstTime) {
-      for (const c of this.switchboard.connectedCallbacks()) {
-        out.set(c.ticket.id, { ticket: c.ticket, client: c.client, answered: c.calleeAnswered, answeredAt: c.answeredAt, inProgress: true });
-      }
-      return out;
-    }
-    for (const p of pending) {
-      if (p.state === 'dialing' && p.sent) out.set(p.ticket.id, { ticket: p.ticket, client: p.client, answered: false, answeredAt: null, inProgress: true });
-    }
-    const prefix = callbackCallId('');
-    const ids = new Set<string>();
-    for (const b of bridges) {
-      const callId = callIdOfBridge(b.id);
-      if (callId?.startsWith(prefix)) ids.add(callId.slice(prefix.length));
-    }
-    for (const ch of channels) {
-      const parsed = parseCallbackChannelId(ch.id);
-      if (parsed) ids.add(parsed.callbackId);
-    }
-    for (const r of receptionists) if (r.presence.kind === 'on-call' && r.presence.callId.startsWith(prefix)) ids.add(r.presence.callId.slice(prefix.length));
-    const now = this.deps.clock.now();
-    for (const id of ids) {
-      if (out.has(id) || pending.some((p) => p.ticket.id === id)) continue;
-      const record = await settings.store.get(id).catch((err) => {
-        this.deps.logger.warn({ callbackId: id, err: (err as Error).message }, 'could not read a callback to reconcile');
-        return null;
-      });
-      if (!record) continue;
-      const client = (await this.deps.directory.client(record.clientId).catch(() => null)) ?? this.deps.defaultClient;
-      const schedule = await settings.store.schedule(client.id, now).catch(() => ({ timeZone: 'UTC', hours: [], closures: [] }));
-      const last = record.attemptList?.find((a) => a.attempt === record.attempts);
-      const answered = record.status === 'completed' && last?.status === 'answered';
-      const ended = (record.timeline ?? []).some((e) => e.kind === 'ended');
-      out.set(id, {
-        ticket: {
-          id,
-          clientId: record.clientId,
-          number: record.number,
-          name: record.name,
-          note: record.note,
-          did: record.did,
-          attempts: record.attempts,
-          enqueuedAt: new Date(record.enqueuedAt).getTime(),
-          priorityTier: client.priorityTier,
-          originalWaitMs: record.originalWaitMs,
-          originalCallId: record.originalCallId,
-          schedule,
-        },
-        client,
-        answered,
-        answeredAt: last?.endedAt ? new Date(last.endedAt).getTime() : null,
-        inProgress: answered && !ended,
-      });
-    }
-    return out;
-  }
-
-  /** What the switchboard restores of a callback reconcile kept (Asterisk alone when no store knows it). */
-  private connectedCallback(k: KeptCallback, known: CallbackKnown | undefined, now: number): ConnectedCallback {
-    const ticket: CallbackTicket = known
-      ? { ...known.ticket, attempts: k.attempt }
-      : {
-          id: k.callbackId,
-          clientId: this.deps.defaultClient.id,
-          number: '',
-          name: '',
-          note: '',
-          did: '',
-          attempts: k.attempt,
-          enqueuedAt: now,
-          priorityTier: 0,
-          originalWaitMs: 0,
-          originalCallId: null,
-          schedule: { timeZone: 'UTC', hours: [], closures: [] },
-        };
-    if (!known) this.deps.logger.warn({ callId: k.callId, callbackId: k.callbackId }, 'connected callback unknown to our stores; kept from Asterisk alone');
-    return {
-      ticket,
-      client: known?.client ?? this.deps.defaultClient,
-      offerId: k.offerId,
-      receptionistId: k.receptionistId,
-      calleeChannelId: k.calleeChannelId,
-      calleeAnswered: !k.recordAnswer,
-      answeredAt: k.recordAnswer ? null : (known?.answeredAt ?? now),
-    };
-  }
 
   private newSwitchboard(): Switchboard {
     return new Switchboard({
@@ -898,7 +468,7 @@ export class CallService {
     const stored = firstTime
       ? await deps.liveState.load()
       : { calls: this.switchboard.listCalls().filter((c) => !c.callbackId), receptionists: this.switchboard.listReceptionists() };
-    const pendingCallbacks = await this.pendingCallbacks(firstTime);
+    const pendingCallbacks = await this.callbackRestore.pendingCallbacks(firstTime);
     const [channels, bridges, profiles] = await Promise.all([deps.pbx.channels(), deps.pbx.bridges(), deps.directory.receptionists()]);
     const endpoints = await deps.pbx.endpoints().catch(() => []);
     await deps.pbx.subscribe('endpoint:PJSIP').catch((err) => deps.logger.warn({ err: (err as Error).message }, 'endpoint subscription failed'));
@@ -907,7 +477,7 @@ export class CallService {
     this.flow?.reset();
     this.features?.reset();
 
-    const inProgress = await this.callbacksInProgress(firstTime, pendingCallbacks, stored.receptionists, channels, bridges);
+    const inProgress = await this.callbackRestore.callbacksInProgress(firstTime, pendingCallbacks, stored.receptionists, channels, bridges);
     const plan = reconcile({
       app: deps.app,
       now,
@@ -916,9 +486,7 @@ export class CallService {
       receptionistIds: profiles.map((p) => p.id),
       channels,
       bridges,
-      callbacks: [...inProgress.values()]
-        .filter((c) => c.inProgress)
-        .map((c) => ({ callbackId: c.ticket.id, attempt: c.ticket.attempts, answered: c.answered, answeredAt: c.answeredAt, enqueuedAt: c.ticket.enqueuedAt })),
+      callbacks: callbacksForReconcile(inProgress),
     });
 
     const switchboard = this.newSwitchboard();
@@ -941,16 +509,16 @@ export class CallService {
     this.resyncedOnce = true;
 
     for (const entry of plan.log) {
-      this.record(entry);
+      this.timeline.record(entry);
       deps.liveState.dropCall(entry.callId);
     }
-    for (const id of plan.hangupChannels) this.hangupQuietly(id);
+    for (const id of plan.hangupChannels) this.commands.hangupQuietly(id);
     for (const id of plan.destroyBridges) deps.pbx.destroyBridge(id).catch(() => undefined);
 
     // A connected callback is restored as connected; every other one follows the outbox rules.
     const kept = new Set(plan.callbacks.map((k) => k.callbackId));
-    const callbacks = this.restoreCallbacks(pendingCallbacks.filter((p) => !kept.has(p.ticket.id)), now);
-    const connectedCallbacks = plan.callbacks.map((k) => this.connectedCallback(k, inProgress.get(k.callbackId), now));
+    const callbacks = this.callbackRestore.restoreCallbacks(pendingCallbacks.filter((p) => !kept.has(p.ticket.id)), now);
+    const connectedCallbacks = plan.callbacks.map((k) => this.callbackRestore.connectedCallback(k, inProgress.get(k.callbackId), now));
     if (firstTime) for (const k of plan.callbacks) this.media.adopt(k.callId, { answered: true, bridged: true, moh: k.connectCallee });
     this.apply(switchboard.restore({ receptionists: plan.receptionists, calls, callbacks, connectedCallbacks }, now));
     for (const k of plan.callbacks) {
@@ -968,7 +536,7 @@ export class CallService {
     for (const { callId, offerId } of plan.consultReturn) this.media.consultReturn(callId, offerId);
     for (const callId of plan.overflowAgain) {
       const client = calls.find((c) => c.snapshot.id === callId)?.client ?? deps.defaultClient;
-      this.startOverflow(callId, client.overflow);
+      this.commands.startOverflow(callId, client.overflow);
     }
     for (const { channel, did } of plan.unknownCallers) {
       this.media.adopt(channel.id, { answered: channel.state === 'Up', bridged: bridges.some((b) => b.channelIds.includes(channel.id)), moh: false });
@@ -979,24 +547,4 @@ export class CallService {
       'reconciled with Asterisk',
     );
   }
-}
-
-/** A callback as our stores know it, for reconcile. */
-interface CallbackKnown {
-  ticket: CallbackTicket;
-  client: ClientProfile;
-  /** The callee's answer is recorded. */
-  answered: boolean;
-  answeredAt: number | null;
-  /** Its receptionist answered and it has not ended: reconcile decides whether it survives. */
-  inProgress: boolean;
-}
-
-interface PendingForRestore {
-  ticket: CallbackTicket;
-  client: ClientProfile;
-  state: 'scheduled' | 'queued' | 'dialing';
-  dueAt: number;
-  /** The attempt in progress may have placed a call (its outbox row exists): never dial it again. */
-  sent: boolean;
 }

@@ -8,7 +8,7 @@ import type { CallbackStore } from '../ports/callbacks';
 import { PbxError, type CallControl } from '../ports/call-control';
 import type { Timers } from '../ports/clock';
 import type { CallMedia } from './call-media';
-import { legEndReason } from './stasis';
+import { LegOutcomes } from './stasis';
 
 /** Callback settings (src/config.ts, docs/callbacks.md). */
 export interface CallbackSettings {
@@ -46,8 +46,7 @@ export function newCallbackId(): string {
  */
 export class CallbackFlow {
   private readonly prompts = new Map<string, PromptState>();
-  private readonly dialStatus = new Map<string, string>();
-  private readonly answered = new Set<string>();
+  private readonly legs = new LegOutcomes();
 
   constructor(private readonly deps: CallbackFlowDeps) {}
 
@@ -224,19 +223,16 @@ export class CallbackFlow {
   // ---- the outbound leg's PBX events (called inside the executor) -----------------------
 
   calleeAnswered(channelId: string): void {
-    this.answered.add(channelId);
+    this.legs.answered(channelId);
     this.deps.handle({ type: 'callee-answered', channelId });
   }
 
   calleeDialStatus(channelId: string, status: string): void {
-    this.dialStatus.set(channelId, status);
+    this.legs.dialled(channelId, status);
   }
 
   calleeDestroyed(channelId: string, cause: number): void {
-    const reason = legEndReason(this.dialStatus.get(channelId), cause, this.answered.has(channelId));
-    this.dialStatus.delete(channelId);
-    this.answered.delete(channelId);
-    this.deps.handle({ type: 'callee-ended', channelId, reason });
+    this.deps.handle({ type: 'callee-ended', channelId, reason: this.legs.destroyed(channelId, cause) });
   }
 
   calleeLeft(channelId: string): void {

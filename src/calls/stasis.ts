@@ -117,3 +117,28 @@ export function legEndReason(dialStatus: string | undefined, cause: number, answ
   if ([1, 3, 20, 27, 34, 38, 41, 42].includes(cause)) return 'unreachable';
   return 'failed';
 }
+
+/**
+ * What was seen of each outbound leg (its dial status, whether it answered) until it is
+ * destroyed, when it says why the leg ended: ChannelDestroyed alone cannot tell.
+ */
+export class LegOutcomes {
+  private readonly dialStatus = new Map<string, string>();
+  private readonly answeredLegs = new Set<string>();
+
+  dialled(channelId: string, status: string): void {
+    this.dialStatus.set(channelId, status);
+  }
+
+  answered(channelId: string): void {
+    this.answeredLegs.add(channelId);
+  }
+
+  /** The leg is gone: why, and it is forgotten. */
+  destroyed(channelId: string, cause: number): LegEndReason {
+    const reason = legEndReason(this.dialStatus.get(channelId), cause, this.answeredLegs.has(channelId));
+    this.dialStatus.delete(channelId);
+    this.answeredLegs.delete(channelId);
+    return reason;
+  }
+}
