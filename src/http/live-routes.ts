@@ -14,6 +14,7 @@ import type { ScreenPop } from '../domain/messages';
 import { mayCall, ruleFor, type Actor } from '../domain/access';
 import { visibleTo, type Announcement } from '../domain/announcements';
 import type { CallerNote } from '../domain/caller-notes';
+import { statusActive } from '../domain/client-settings';
 import { userActor } from './access';
 import { sessionIdOf } from './passwords';
 
@@ -109,7 +110,11 @@ class LiveFeed {
   private announcements: { at: number; list: Announcement[] } = { at: -Infinity, list: [] };
   private readonly notes = new Map<string, CallerNote | null>();
 
-  constructor(private readonly deps: LiveRoutesDeps) {}
+  /** `onLateData`: something read off the build path (a caller note) has arrived: rebuild. */
+  constructor(
+    private readonly deps: LiveRoutesDeps,
+    private readonly onLateData: () => void = () => undefined,
+  ) {}
 
   /** Fetches names, contacts and statuses not cached yet (or stale), so a build never waits on PostgreSQL twice. */
   async warm(clientIds: Iterable<string>): Promise<void> {
@@ -133,23 +138,31 @@ class LiveFeed {
       ]);
       for (const c of byClient) this.clients.set(c.id, { at: now, profile: c.profile, contacts: c.contacts, status: statusOf.get(c.id) ?? null });
     }
-    await Promise.all([refreshBanners, this.warmNotes()]);
+    this.startNotes();
+    await refreshBanners;
   }
 
-  /** Caller notes for the calls ringing or in hand (read once per call; forgotten when it ends). */
-  private async warmNotes(): Promise<void> {
+  /**
+   * Caller notes for the calls ringing or in hand, read once per call and forgotten when it
+   * ends. Off the build path: the ringing call shows at once, its note one rebuild later.
+   */
+  private startNotes(): void {
     const read = this.deps.callerNote;
     if (!read) return;
     const live = this.deps.calls.liveCalls();
     const ids = new Set(live.map((c) => c.id));
     for (const id of this.notes.keys()) if (!ids.has(id)) this.notes.delete(id);
-    const wanted = live.filter((c) => (c.receptionistId || c.offer) && !this.notes.has(c.id));
-    await Promise.all(
-      wanted.map(async (c) => {
-        const note = await read({ clientId: c.clientId, callerNumber: c.caller.number, arrivedAt: c.arrivedAt }).catch(() => null);
-        this.notes.set(c.id, note);
-      }),
-    );
+    for (const c of live) {
+      if (!(c.receptionistId || c.offer) || this.notes.has(c.id)) continue;
+      this.notes.set(c.id, null); // asked once, even while the read is under way
+      void read({ clientId: c.clientId, callerNumber: c.caller.number, arrivedAt: c.arrivedAt })
+        .then((note) => {
+          if (!this.notes.has(c.id)) return; // the call ended meanwhile
+          this.notes.set(c.id, note);
+          this.onLateData();
+        })
+        .catch(() => undefined);
+    }
   }
 
   /** A client's details changed (the portal): read again at the next build. */
@@ -173,9 +186,8 @@ class LiveFeed {
   private statusOf(clientId: string, now: number): LiveClientStatus | null {
     const status = this.clients.get(clientId)?.status ?? null;
     if (!status) return null;
-    if (status.startsAt && Date.parse(status.startsAt) > now) return null;
-    if (status.endsAt && Date.parse(status.endsAt) <= now) return null;
-    return status;
+    const at = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+    return statusActive({ startsAt: at(status.startsAt), endsAt: at(status.endsAt) }, now) ? status : null;
   }
 
   private bannersFor(scope: Scope, now: number) {
@@ -312,7 +324,7 @@ class LiveFeed {
 export function liveRoutes(deps: LiveRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     const limits = { ...DEFAULT_LIMITS, ...deps.limits };
-    const feed = new LiveFeed(deps);
+    const feed = new LiveFeed(deps, () => changed());
     const conns = new Set<Conn>();
     const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, handleProtocols: (p) => (p.has(LIVE_PROTOCOL) ? LIVE_PROTOCOL : false) });
     let timer: NodeJS.Timeout | null = null;
